@@ -1,0 +1,51 @@
+"""Movie look-ups by title: exact resolution for the CLI, search-as-you-type for the app."""
+
+from __future__ import annotations
+
+import difflib
+
+import pandas as pd
+
+from recdemo import RecdemoError
+
+
+def resolve_title(movies: pd.DataFrame, title: str) -> int:
+    """The movie id of a title (case and surrounding spaces ignored).
+
+    Args:
+        movies: the dataset's movie frame (indexed by movie id, with a `title` column).
+        title: e.g. `"Toy Story (1995)"`; a title without its year works when unambiguous.
+
+    Raises:
+        RecdemoError: no such title (with close matches suggested) or an ambiguous one.
+    """
+    wanted = " ".join(title.split()).casefold()
+    if not wanted:
+        raise RecdemoError("Empty title.")
+    titles = movies["title"].str.casefold()
+    exact = movies.index[titles == wanted]
+    if len(exact) == 0:
+        exact = movies.index[titles.str.replace(r"\s*\(\d{4}\)\s*$", "", regex=True) == wanted]
+    if len(exact) == 1:
+        return int(exact[0])
+    if len(exact) > 1:
+        options = "; ".join(movies.loc[exact, "title"].head(5))
+        raise RecdemoError(f"Title {title!r} is ambiguous: {options}. Add the year.")
+    close = difflib.get_close_matches(title, movies["title"].tolist(), n=3, cutoff=0.6)
+    hint = f" Did you mean: {'; '.join(close)}?" if close else ""
+    raise RecdemoError(f"Unknown title {title!r}.{hint}")
+
+
+def search_titles(movies: pd.DataFrame, query: str, limit: int = 20) -> list[int]:
+    """Movie ids whose title contains every word of `query`, titles starting with it first."""
+    words = query.casefold().split()
+    if not words:
+        return []
+    titles = movies["title"].str.casefold()
+    hit = pd.Series(True, index=movies.index)
+    for word in words:
+        hit &= titles.str.contains(word, regex=False)
+    found = titles[hit]
+    starts = found.str.startswith(words[0])
+    ordered = list(found[starts].sort_values().index) + list(found[~starts].sort_values().index)
+    return [int(i) for i in ordered[:limit]]

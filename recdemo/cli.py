@@ -1,0 +1,193 @@
+"""`python -m recdemo {train,evaluate,recommend}`: the command-line front end.
+
+Every error a person can cause ends as one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from recdemo import RecdemoError
+from recdemo.data import DATASETS
+from recdemo.models import MODELS
+from recdemo.presets import PRESETS
+
+# Model hyperparameter flags: flag name -> (type, help). Only flags a person sets override the
+# preset, and only those the chosen model accepts are passed on.
+_HYPERPARAMETER_FLAGS = {
+    "embedding_dim": (int, "query/item embedding width"),
+    "hidden_dim": (int, "GRU units (gru4rec)"),
+    "max_len": (int, "most recent items kept per history (gru4rec, sasrec)"),
+    "num_blocks": (int, "Transformer blocks (sasrec)"),
+    "num_heads": (int, "attention heads (sasrec)"),
+    "dropout": (float, "dropout rate"),
+    "loss": (str, "sasrec loss: ce or bce"),
+    "objective": (str, "two_tower objective: softmax or mse"),
+}
+_TRAIN_FLAGS = {"epochs": int, "batch_size": int, "learning_rate": float, "weight_decay": float,
+                "patience": int}
+
+
+def _add_data_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", default="ml-100k", choices=DATASETS)
+    parser.add_argument("--data-dir", help="folder holding the extracted dataset "
+                        "(default: $RECDEMO_DATA_DIR, the cache, else download)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of all three commands."""
+    parser = argparse.ArgumentParser(prog="python -m recdemo", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train models and write artifacts")
+    train.add_argument("--model", required=True, choices=[*MODELS, "all"])
+    _add_data_flags(train)
+    train.add_argument("--preset", default="full", choices=sorted(PRESETS))
+    train.add_argument("--seed", type=int, help="one seed (default 0)")
+    train.add_argument("--seeds", type=int, nargs="+",
+                       help="several seeds: metrics report their mean, the best seed by "
+                            "validation NDCG@10 is saved")
+    train.add_argument("--out", help="artifact root (default: the shipped artifacts/)")
+    train.add_argument("--name", help="artifact folder name (default: the model key)")
+    for flag, kind in _TRAIN_FLAGS.items():
+        train.add_argument(f"--{flag.replace('_', '-')}", type=kind)
+    for flag, (kind, text) in _HYPERPARAMETER_FLAGS.items():
+        train.add_argument(f"--{flag.replace('_', '-')}", type=kind, help=text)
+
+    evaluate = commands.add_parser("evaluate", help="full-ranking metrics of an artifact")
+    evaluate.add_argument("--model", required=True, choices=list(MODELS))
+    evaluate.add_argument("--split", default="test", choices=["test", "valid"])
+    evaluate.add_argument("--artifacts", help="artifact root (default: artifacts/)")
+    _add_data_flags(evaluate)
+
+    recommend = commands.add_parser("recommend", help="top-k movies for a user or a history")
+    recommend.add_argument("--model", required=True, choices=list(MODELS))
+    query = recommend.add_mutually_exclusive_group(required=True)
+    query.add_argument("--user-id", type=int)
+    query.add_argument("--history", help="comma-separated movie ids, oldest first")
+    query.add_argument("--title", action="append", help="a movie title (repeat, oldest first)")
+    query.add_argument("--batch", help="JSON lines file of {id, user_id} or {id, history}")
+    recommend.add_argument("--k", type=int, default=10)
+    recommend.add_argument("--include-seen", action="store_true",
+                           help="keep movies of the history in the ranking")
+    recommend.add_argument("--json", action="store_true", help="print JSON")
+    recommend.add_argument("--artifacts", help="artifact root (default: artifacts/)")
+    _add_data_flags(recommend)
+    return parser
+
+
+def _recommender(args):
+    from recdemo.serving import load_data, load_recommender
+
+    dataset, split = load_data(args.dataset, args.data_dir)
+    return load_recommender(args.model, dataset, split, args.artifacts)
+
+
+def run_train(args) -> None:
+    """Train the chosen model(s) over the chosen seeds and save artifacts."""
+    from recdemo.serving import load_data
+    from recdemo.train_run import train_and_save
+
+    dataset, split = load_data(args.dataset, args.data_dir)
+    seeds = args.seeds or [args.seed if args.seed is not None else 0]
+    keys = list(MODELS) if args.model == "all" else [args.model]
+    overrides = {k: getattr(args, k) for k in _HYPERPARAMETER_FLAGS if getattr(args, k) is not None}
+    train_overrides = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
+    for key in keys:
+        accepted = MODELS[key].__init__.__code__.co_varnames
+        model_overrides = {k: v for k, v in overrides.items() if k in accepted}
+        folder = train_and_save(key, dataset, split, preset_name=args.preset, seeds=seeds,
+                                model_overrides=model_overrides,
+                                train_overrides=train_overrides, root=args.out,
+                                name=args.name if len(keys) == 1 else None, progress=True)
+        print(f"saved {folder}")
+
+
+def run_evaluate(args) -> None:
+    """Print an artifact's metrics beside most-popular, computed now."""
+    from recdemo.evaluation import evaluate, most_popular
+
+    recommender = _recommender(args)
+    rows = [(args.model, evaluate(recommender, args.split)),
+            ("most_popular", most_popular(recommender.dataset, recommender.split, args.split))]
+    print(f"{'model':<14}{'split':<7}{'HR@10':>8}{'NDCG@10':>9}{'MRR':>8}")
+    for name, metrics in rows:
+        print(f"{name:<14}{args.split:<7}{metrics['hr@10']:>8.4f}{metrics['ndcg@10']:>9.4f}"
+              f"{metrics['mrr']:>8.4f}")
+
+
+def _parse_history(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise RecdemoError(f"--history should be comma-separated movie ids. Received: {text!r}.")
+
+
+def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return {"id": None, "error": "not a JSON object"}
+    if not isinstance(request, dict):
+        return {"id": None, "error": "not a JSON object"}
+    out = {"id": request.get("id")}
+    try:
+        items = recommender.recommend(user_id=request.get("user_id"),
+                                      history=request.get("history"), k=k,
+                                      exclude_seen=exclude_seen)
+    except RecdemoError as exc:
+        return {**out, "error": str(exc)}
+    return {**out, "items": [item.to_dict() for item in items]}
+
+
+def run_recommend(args) -> None:
+    """Print the top-k for one query, or one JSON line per line of a batch file."""
+    if args.k <= 0:
+        raise RecdemoError(f"--k should be a positive integer. Received: {args.k}.")
+    lines = None
+    if args.batch:
+        try:
+            lines = Path(args.batch).read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecdemoError(f"Cannot read --batch file {args.batch}: {exc}.") from None
+    recommender = _recommender(args)
+    exclude_seen = not args.include_seen
+    if lines is not None:
+        for line in lines:
+            if line.strip():
+                print(json.dumps(_batch_line(recommender, line, args.k, exclude_seen)))
+        return
+    history = None
+    if args.history is not None:
+        history = _parse_history(args.history)
+    elif args.title:
+        from recdemo.catalogue import resolve_title
+
+        history = [resolve_title(recommender.dataset.movies, t) for t in args.title]
+    items = recommender.recommend(user_id=args.user_id, history=history, k=args.k,
+                                  exclude_seen=exclude_seen)
+    if args.json:
+        print(json.dumps({"items": [item.to_dict() for item in items]}))
+        return
+    for rank, item in enumerate(items, start=1):
+        print(f"{rank:>3}  {item.movie_id:>5}  {item.score:>8.3f}  {item.title}")
+
+
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "recommend": run_recommend}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 2 a person's error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except RecdemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

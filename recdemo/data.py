@@ -1,0 +1,286 @@
+"""MovieLens reading: where the files come from, and parsing them into one `Dataset`.
+
+The dataset is never shipped with recdemo (its licence forbids redistribution). It is found, in
+order, in an explicit directory, in `$RECDEMO_DATA_DIR`, in the cache directory, or downloaded
+from GroupLens with its official sha256 verified.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recdemo import RecdemoError
+
+GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/{name}.zip"
+OFFICIAL_SHA256 = {
+    "ml-100k": "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
+    "ml-1m": "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
+}
+DATASETS = tuple(OFFICIAL_SHA256)
+# The files each layout needs; their sha256 goes into every artifact's provenance.
+DATA_FILES = {"ml-100k": ("u.data", "u.item"), "ml-1m": ("ratings.dat", "movies.dat")}
+ML100K_GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Thriller", "War", "Western",
+)
+_TITLE_YEAR = re.compile(r"\((\d{4})\)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """One MovieLens dataset in memory.
+
+    Attributes:
+        name: `"ml-100k"` or `"ml-1m"`.
+        ratings: one row per rating in file order, columns `user_id`, `movie_id`, `rating`,
+            `timestamp` (all int64).
+        movies: indexed by `movie_id`, columns `title` (str), `year` (float, NaN if unknown),
+            `genres` (tuple of str).
+        directory: the folder the files were read from.
+    """
+
+    name: str
+    ratings: pd.DataFrame
+    movies: pd.DataFrame
+    directory: Path
+
+    @property
+    def num_items(self) -> int:
+        """Size of the item id space: the largest movie id + 1 (id 0 is padding)."""
+        return int(self.movies.index.max()) + 1
+
+    @property
+    def num_users(self) -> int:
+        """Size of the user id space: the largest user id + 1."""
+        return int(self.ratings["user_id"].max()) + 1
+
+    def file_checksums(self) -> dict[str, str]:
+        """sha256 of each data file this dataset was read from."""
+        return {f: sha256_of(self.directory / f) for f in DATA_FILES[self.name]}
+
+
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    """Where downloaded datasets live: `$RECDEMO_CACHE_DIR` or `~/.cache/recdemo`."""
+    return Path(os.environ.get("RECDEMO_CACHE_DIR", Path.home() / ".cache" / "recdemo"))
+
+
+def _check_name(name: str) -> None:
+    if name not in OFFICIAL_SHA256:
+        raise RecdemoError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+
+
+def _extracted_in(root: Path, name: str) -> Path | None:
+    """`root/name` or `root` itself if it holds the files of `name`, else None."""
+    for candidate in (root / name, root):
+        if all((candidate / f).is_file() for f in DATA_FILES[name]):
+            return candidate
+    return None
+
+
+def how_to_provide(name: str) -> str:
+    """One line telling a person how to make `name` available offline."""
+    return (
+        f"MovieLens {name} is not available: download {GROUPLENS_URL.format(name=name)}, "
+        f"extract it so that DIR/{name}/{DATA_FILES[name][0]} exists, and set "
+        f"RECDEMO_DATA_DIR=DIR (or put it under {cache_dir()})."
+    )
+
+
+def locate(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
+           download: bool = True) -> Path:
+    """Find the extracted folder of a MovieLens dataset, downloading it if allowed.
+
+    Args:
+        name: `"ml-100k"` or `"ml-1m"`.
+        data_dir: an explicit folder holding `name/` (or the files themselves); wins over all.
+        download: whether to fetch the official zip (sha256-verified) when no copy is found.
+
+    Returns:
+        The folder that holds the dataset's files.
+
+    Raises:
+        RecdemoError: unknown name, a named folder without the files, or no copy and no download.
+    """
+    _check_name(name)
+    if data_dir is not None:
+        found = _extracted_in(Path(data_dir), name)
+        if found is None:
+            raise RecdemoError(f"No {name} files in {data_dir}. " + how_to_provide(name))
+        return found
+    env_dir = os.environ.get("RECDEMO_DATA_DIR")
+    if env_dir:
+        found = _extracted_in(Path(env_dir), name)
+        if found is None:
+            raise RecdemoError(
+                f"RECDEMO_DATA_DIR={env_dir} has no {name} files. " + how_to_provide(name))
+        return found
+    found = _extracted_in(cache_dir(), name)
+    if found is not None:
+        return found
+    if not download:
+        raise RecdemoError(how_to_provide(name))
+    return _download(name)
+
+
+def _download(name: str) -> Path:
+    import keras  # Deferred: only a download needs keras' file utilities.
+
+    target = cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        keras.utils.get_file(
+            fname=f"{name}.zip", origin=GROUPLENS_URL.format(name=name),
+            file_hash=OFFICIAL_SHA256[name], hash_algorithm="sha256",
+            cache_dir=str(target), cache_subdir=".", extract=True)
+    except Exception as exc:  # Offline, refused, or a bad checksum: all say the same to a person.
+        raise RecdemoError(f"Could not download {name} ({exc.__class__.__name__}). "
+                           + how_to_provide(name)) from None
+    for root in (target, *target.glob("*_extracted")):
+        found = _extracted_in(root, name)
+        if found is not None:
+            return found
+    raise RecdemoError(f"The {name} download did not contain the expected files. "
+                       + how_to_provide(name))
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="latin-1").splitlines()
+    except OSError as exc:
+        raise RecdemoError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def _parse_ratings(path: Path, separator: str) -> pd.DataFrame:
+    rows = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(separator) if separator else line.split()
+        try:
+            if len(fields) != 4:
+                raise ValueError
+            user, movie, rating, stamp = (int(f) for f in fields)
+            if user <= 0 or movie <= 0:
+                raise ValueError
+        except ValueError:
+            raise RecdemoError(
+                f"{path}, line {number}: expected 4 positive integers "
+                f"(user, movie, rating, timestamp), got {line[:80]!r}.") from None
+        rows.append((user, movie, rating, stamp))
+    if not rows:
+        raise RecdemoError(f"{path} holds no ratings.")
+    return pd.DataFrame(rows, columns=["user_id", "movie_id", "rating", "timestamp"],
+                        dtype=np.int64)
+
+
+def _year_of(title: str, release_date: str = "") -> float:
+    match = _TITLE_YEAR.search(title)
+    if match:
+        return float(match.group(1))
+    tail = release_date.strip()[-4:]
+    return float(tail) if tail.isdigit() else float("nan")
+
+
+def _movie_frame(rows: list[tuple], path: Path) -> pd.DataFrame:
+    if not rows:
+        raise RecdemoError(f"{path} holds no movies.")
+    frame = pd.DataFrame(rows, columns=["movie_id", "title", "year", "genres"])
+    if frame["movie_id"].duplicated().any():
+        dup = int(frame.loc[frame["movie_id"].duplicated(), "movie_id"].iloc[0])
+        raise RecdemoError(f"{path}: movie id {dup} appears twice.")
+    return frame.set_index("movie_id").sort_index()
+
+
+def _parse_ml100k_items(path: Path) -> pd.DataFrame:
+    rows = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("|")
+        try:
+            if len(fields) != 5 + len(ML100K_GENRES):
+                raise ValueError
+            movie = int(fields[0])
+            flags = [int(f) for f in fields[5:]]
+            if movie <= 0 or any(f not in (0, 1) for f in flags):
+                raise ValueError
+        except ValueError:
+            raise RecdemoError(
+                f"{path}, line {number}: expected id|title|date|video date|url|19 genre flags, "
+                f"got {line[:80]!r}.") from None
+        genres = tuple(g for g, on in zip(ML100K_GENRES, flags) if on)
+        rows.append((movie, fields[1], _year_of(fields[1], fields[2]), genres))
+    return _movie_frame(rows, path)
+
+
+def _parse_ml1m_movies(path: Path) -> pd.DataFrame:
+    rows = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("::")
+        try:
+            if len(fields) != 3:
+                raise ValueError
+            movie = int(fields[0])
+            if movie <= 0:
+                raise ValueError
+        except ValueError:
+            raise RecdemoError(
+                f"{path}, line {number}: expected id::title::genres, got {line[:80]!r}.") from None
+        genres = tuple(g for g in fields[2].split("|") if g)
+        rows.append((movie, fields[1], _year_of(fields[1]), genres))
+    return _movie_frame(rows, path)
+
+
+def read_folder(directory: str | os.PathLike, name: str) -> Dataset:
+    """Parse an extracted MovieLens folder.
+
+    Args:
+        directory: folder holding the dataset's files (e.g. `u.data`, `u.item`).
+        name: `"ml-100k"` or `"ml-1m"` (decides the layout).
+
+    Returns:
+        The parsed `Dataset`.
+
+    Raises:
+        RecdemoError: a missing or unreadable file, or a malformed line (named with its number).
+    """
+    _check_name(name)
+    directory = Path(directory)
+    ratings_file, movies_file = (directory / f for f in DATA_FILES[name])
+    if name == "ml-100k":
+        ratings = _parse_ratings(ratings_file, "\t")
+        movies = _parse_ml100k_items(movies_file)
+    else:
+        ratings = _parse_ratings(ratings_file, "::")
+        movies = _parse_ml1m_movies(movies_file)
+    unknown = ~ratings["movie_id"].isin(movies.index)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise RecdemoError(f"{ratings_file}, line {row + 1}: movie id "
+                           f"{int(ratings['movie_id'].iloc[row])} is not in {movies_file.name}.")
+    return Dataset(name=name, ratings=ratings, movies=movies, directory=directory)
+
+
+def load(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
+         download: bool = True) -> Dataset:
+    """Locate (see `locate`) and parse a MovieLens dataset."""
+    return read_folder(locate(name, data_dir, download), name)

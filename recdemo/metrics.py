@@ -1,0 +1,37 @@
+"""Full-catalogue ranking metrics with a conservative tie policy.
+
+A target's rank is the number of candidates scoring **>=** the target (the target included), so
+a model that gives many items the same score gets no credit for the tie. Masked candidates carry
+`-inf` and never count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRIC_NAMES = ("hr@10", "ndcg@10", "mrr")
+
+
+def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """1-based conservative rank of each row's target.
+
+    Args:
+        scores: `(batch, num_items)` masked scores.
+        targets: `(batch,)` target item ids (column indices).
+
+    Returns:
+        `(batch,)` int ranks; 1 is best.
+    """
+    target_scores = scores[np.arange(len(targets)), targets]
+    return (scores >= target_scores[:, None]).sum(axis=1)
+
+
+def ranking_metrics(ranks: np.ndarray, k: int = 10) -> dict[str, float]:
+    """HR@k, NDCG@k (one relevant item) and MRR from target ranks."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    hit = ranks <= k
+    return {
+        f"hr@{k}": float(hit.mean()),
+        f"ndcg@{k}": float((hit / np.log2(ranks + 1.0)).mean()),
+        "mrr": float((1.0 / ranks).mean()),
+    }

@@ -1,0 +1,68 @@
+"""The interface every recdemo model shares.
+
+A model encodes a *query* (a user id, or an item history) into the space of its item embedding
+table; recommending is scoring the query against every item, masking, and taking the top k.
+Training examples are built by the model itself because only it knows its input layout.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from recdemo.split import LeaveOneOutSplit
+
+
+class RetrievalModel(keras.Model):
+    """Base class: a Keras model with a query encoder and an item embedding table.
+
+    Subclasses set `query_kind` to `"user"` (queries are user ids) or `"history"` (queries are
+    right-padded item sequences of length `max_len`), and implement `query_embeddings`,
+    `item_embeddings`, `training_examples` and `validation_examples`.
+
+    Args:
+        num_items: size of the item id space (largest movie id + 1; id 0 is padding).
+        embedding_dim: width of the shared query/item space.
+    """
+
+    query_kind = "history"
+    max_len = 0
+
+    def __init__(self, num_items: int, embedding_dim: int = 64, **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("num_items", num_items), ("embedding_dim", embedding_dim)):
+            if not isinstance(value, int) or value <= 1:
+                raise ValueError(f"`{name}` should be an integer > 1. Received: `{name}` = {value}.")
+        self.num_items = num_items
+        self.embedding_dim = embedding_dim
+
+    def query_embeddings(self, inputs, training: bool = False):
+        """`(batch, embedding_dim)` query vectors for user ids or padded histories."""
+        raise NotImplementedError
+
+    def item_embeddings(self):
+        """The `(num_items, embedding_dim)` item table the queries are scored against."""
+        raise NotImplementedError
+
+    def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """`(x, y, sample_weight)` NumPy arrays for one epoch of `fit` on the train part."""
+        raise NotImplementedError
+
+    def validation_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """`(x, y, sample_weight)` whose loss is the validation loss (train -> valid target)."""
+        raise NotImplementedError
+
+    def compile_for_training(self, learning_rate: float, weight_decay: float = 0.0) -> None:
+        """Compile with this model's objective and Adam (AdamW if `weight_decay` > 0)."""
+        optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay)
+                     if weight_decay > 0 else keras.optimizers.Adam(learning_rate))
+        self.compile(optimizer=optimizer, loss=self.objective())
+
+    def objective(self) -> keras.losses.Loss:
+        """The training loss; full-catalogue softmax cross-entropy unless a model says otherwise."""
+        return keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight")
+
+    def get_config(self) -> dict:
+        """Hyperparameters only (the shared ones; subclasses add theirs)."""
+        return {"num_items": self.num_items, "embedding_dim": self.embedding_dim}

@@ -1,0 +1,79 @@
+"""GRU4Rec: item embedding -> GRU -> the state at the last real item is the query."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from recdemo.models import sequences
+from recdemo.models.base import RetrievalModel
+from recdemo.split import LeaveOneOutSplit
+
+
+@keras.saving.register_keras_serializable(package="recdemo")
+class GRU4Rec(RetrievalModel):
+    """Session-style GRU over a user's chronological items, trained on every next item.
+
+    The GRU's output at each position is projected into the item space and scored against the
+    (shared) item embedding table with a full-catalogue softmax. Padding is on the right and the
+    query is gathered at the last real position, so the GRU never reads padding before it.
+
+    Args:
+        num_items: size of the item id space (id 0 is padding).
+        embedding_dim: item embedding and query width.
+        hidden_dim: GRU units.
+        max_len: most recent items kept per history.
+        dropout: dropout on item embeddings and GRU outputs.
+
+    Example:
+    >>> model = GRU4Rec(num_items=100, embedding_dim=8, hidden_dim=8, max_len=5)
+    >>> model.query_embeddings(np.array([[3, 4, 0, 0, 0]])).shape
+    (1, 8)
+    """
+
+    def __init__(self, num_items: int, embedding_dim: int = 64, hidden_dim: int = 128,
+                 max_len: int = 200, dropout: float = 0.2, **kwargs):
+        super().__init__(num_items, embedding_dim, **kwargs)
+        self.hidden_dim = hidden_dim
+        self.max_len = max_len
+        self.dropout = dropout
+        self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
+                                                     name="item_embedding")
+        self.input_dropout = keras.layers.Dropout(dropout, name="input_dropout")
+        self.gru = keras.layers.GRU(hidden_dim, return_sequences=True, name="gru")
+        self.output_dropout = keras.layers.Dropout(dropout, name="output_dropout")
+        self.projection = keras.layers.Dense(embedding_dim, name="projection")
+
+    def sequence_outputs(self, items, training: bool = False):
+        """`(batch, length, embedding_dim)` query vector after each prefix."""
+        x = self.input_dropout(self.item_embedding(items), training=training)
+        x = self.output_dropout(self.gru(x, training=training), training=training)
+        return self.projection(x)
+
+    def call(self, items, training: bool = False):
+        """Next-item logits over the catalogue at every position."""
+        outputs = self.sequence_outputs(items, training=training)
+        return ops.matmul(outputs, ops.transpose(self.item_embeddings()))
+
+    def query_embeddings(self, items, training: bool = False):
+        """The query at each row's most recent item."""
+        return sequences.gather_last(self.sequence_outputs(items, training=training), items)
+
+    def item_embeddings(self):
+        """The item embedding table (shared by input and output)."""
+        return self.item_embedding.embeddings
+
+    def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """Every (prefix, next item) pair of every train sequence."""
+        return sequences.next_item_examples(list(split.train.values()), self.max_len)[:3]
+
+    def validation_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """Train sequence -> validation target, at the last position."""
+        _, histories, targets = split.cases("valid")
+        return sequences.last_item_examples(histories, targets, self.max_len)
+
+    def get_config(self) -> dict:
+        """Hyperparameters only."""
+        return {**super().get_config(), "hidden_dim": self.hidden_dim, "max_len": self.max_len,
+                "dropout": self.dropout}

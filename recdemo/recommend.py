@@ -1,0 +1,196 @@
+"""The single inference path: the app, the CLI and the evaluation all rank through here.
+
+A `Recommender` holds a snapshot of a trained model's weights and a jitted, stateless query
+function over them. It never calls `predict` and never mutates the model, so many threads may
+call it at once; inputs are validated before anything reaches an embedding (JAX would silently
+return NaN rows or wrap out-of-range ids).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import keras
+import numpy as np
+
+from recdemo import RecdemoError
+from recdemo.data import Dataset
+from recdemo.foldin import fold_in
+from recdemo.models.base import RetrievalModel
+from recdemo.models.sequences import pad_right
+from recdemo.split import LeaveOneOutSplit
+
+# Batches are padded up to one of these sizes so a handful of compiled shapes serve every call.
+_BATCH_BUCKETS = (1, 8, 64, 256)
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+    """One recommended movie."""
+
+    movie_id: int
+    title: str
+    score: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return dataclasses.asdict(self)
+
+
+def catalogue_mask(dataset: Dataset, num_items: int) -> np.ndarray:
+    """`(num_items,)` bool: True for real movie ids (False for padding id 0 and id gaps)."""
+    mask = np.zeros(num_items, dtype=bool)
+    mask[dataset.movies.index.to_numpy()] = True
+    return mask
+
+
+def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
+                histories: list[np.ndarray] | None) -> np.ndarray:
+    """Set non-catalogue ids and, if given, each row's history items to `-inf` (in place)."""
+    scores[:, ~catalogue] = -np.inf
+    for row, items in enumerate(histories or []):
+        scores[row, items] = -np.inf
+    return scores
+
+
+class Recommender:
+    """Ranks the whole catalogue for user ids or item histories with one trained model.
+
+    Args:
+        model: a built `RetrievalModel` (its current weights are copied; later changes to the
+            model do not affect this recommender).
+        dataset: the dataset the model was trained on (titles, catalogue).
+        split: the leave-one-out split (user histories).
+
+    Example:
+    >>> recommender = Recommender(model, dataset, split)
+    >>> recommender.recommend(user_id=1, k=3)
+    [Recommendation(movie_id=..., title=..., score=...), ...]
+    """
+
+    def __init__(self, model: RetrievalModel, dataset: Dataset, split: LeaveOneOutSplit,
+                 _query_fn=None):
+        self.model = model
+        self.dataset = dataset
+        self.split = split
+        self._variable_values = [jax.numpy.array(v.value) for v in model.variables]
+        self.item_table = np.array(model.item_embeddings(), dtype=np.float32)
+        self.item_table.setflags(write=False)
+        self._catalogue = catalogue_mask(dataset, model.num_items)
+        self._query_fn = _query_fn or jax.jit(self._stateless_query)
+
+    def _stateless_query(self, values, inputs):
+        with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
+            return self.model.query_embeddings(inputs, training=False)
+
+    def refreshed(self) -> "Recommender":
+        """A recommender over the model's *current* weights, reusing the compiled function."""
+        return Recommender(self.model, self.dataset, self.split, _query_fn=self._query_fn)
+
+    # -- validation -------------------------------------------------------------------------
+    def check_user(self, user_id) -> int:
+        """The user id as an int, or RecdemoError if it is not a known user."""
+        if isinstance(user_id, (bool, np.bool_)) or not isinstance(user_id, (int, np.integer)):
+            raise RecdemoError(f"User id should be an integer. Received: {user_id!r}.")
+        if int(user_id) not in self.split.train:
+            raise RecdemoError(f"Unknown user id {user_id}: {self.dataset.name} has users "
+                               f"{self.split.users.min()}-{self.split.users.max()}.")
+        return int(user_id)
+
+    def check_history(self, history) -> np.ndarray:
+        """The history as int64 movie ids, or RecdemoError if empty or holding unknown ids."""
+        items = list(history) if history is not None else []
+        if not items:
+            raise RecdemoError("The history is empty: add at least one movie.")
+        for item in items:
+            if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
+                raise RecdemoError(f"Movie ids should be integers. Received: {item!r}.")
+            if not 0 < int(item) < len(self._catalogue) or not self._catalogue[int(item)]:
+                raise RecdemoError(f"Unknown movie id {item} in {self.dataset.name}.")
+        return np.asarray(items, dtype=np.int64)
+
+    # -- scoring ----------------------------------------------------------------------------
+    def query_vectors(self, user_ids: list | None, histories: list[np.ndarray]) -> np.ndarray:
+        """`(batch, dim)` query vectors for validated inputs.
+
+        Args:
+            user_ids: per row a known user id or None; used by user-id models (two-tower),
+                which fold in the history for rows without one. Ignored by sequence models.
+            histories: per row the input history (oldest first), already validated.
+        """
+        if self.model.query_kind == "user":
+            user_ids = user_ids or [None] * len(histories)
+            known = [i for i, u in enumerate(user_ids) if u is not None]
+            out = np.empty((len(histories), self.item_table.shape[1]), dtype=np.float32)
+            if known:
+                out[known] = self._run_query(np.array([user_ids[i] for i in known], np.int32))
+            for i in set(range(len(histories))) - set(known):
+                out[i] = fold_in(self.item_table, histories[i])
+            return out
+        return self._run_query(pad_right(histories, self.model.max_len))
+
+    def _run_query(self, inputs: np.ndarray) -> np.ndarray:
+        chunks = []
+        largest = _BATCH_BUCKETS[-1]
+        for start in range(0, len(inputs), largest):
+            chunk = inputs[start: start + largest]
+            size = next(b for b in _BATCH_BUCKETS if b >= len(chunk))
+            padded = np.zeros((size, *chunk.shape[1:]), dtype=chunk.dtype)
+            padded[: len(chunk)] = chunk
+            result = self._query_fn(self._variable_values, padded)
+            chunks.append(np.asarray(result)[: len(chunk)])
+        return np.concatenate(chunks).astype(np.float32)
+
+    def scores(self, user_ids: list | None, histories: list[np.ndarray],
+               exclude_seen: bool = True) -> np.ndarray:
+        """`(batch, num_items)` scores with padding, non-catalogue ids and (optionally) each
+        row's history set to `-inf`."""
+        scores = self.query_vectors(user_ids, histories) @ self.item_table.T
+        return mask_scores(scores, self._catalogue, histories if exclude_seen else None)
+
+    # -- the public entry points ------------------------------------------------------------
+    def resolve(self, user_id=None, history=None) -> tuple[int | None, np.ndarray]:
+        """Validate one query: a user id (history = all but the held-out test item) or a
+        history. Returns `(user_id or None, history)`."""
+        if (user_id is None) == (history is None):
+            raise RecdemoError("Give exactly one of a user id or a history.")
+        if user_id is not None:
+            user_id = self.check_user(user_id)
+            return user_id, self.split.history(user_id)
+        return None, self.check_history(history)
+
+    def recommend(self, user_id=None, history=None, k: int = 10,
+                  exclude_seen: bool = True) -> list[Recommendation]:
+        """Top-k movies for a user id or a history (MovieLens movie ids, oldest first).
+
+        Args:
+            user_id: a MovieLens user id; their history is everything but the test target.
+            history: movie ids, oldest first (exactly one of `user_id`/`history`).
+            k: how many movies.
+            exclude_seen: drop movies in the history (default on).
+
+        Returns:
+            Up to k `Recommendation`s, best first (ties broken by lower movie id).
+
+        Raises:
+            RecdemoError: unknown user or movie, empty history, or `k` not a positive integer.
+        """
+        return self.recommend_many([(user_id, history)], k, exclude_seen)[0]
+
+    def recommend_many(self, queries: list[tuple], k: int = 10,
+                       exclude_seen: bool = True) -> list[list[Recommendation]]:
+        """`recommend` for many `(user_id, history)` pairs at once (one batched forward pass)."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+            raise RecdemoError(f"k should be a positive integer. Received: k = {k!r}.")
+        resolved = [self.resolve(u, h) for u, h in queries]
+        scores = self.scores([u for u, _ in resolved], [h for _, h in resolved], exclude_seen)
+        return [self.top_k(row, k) for row in scores]
+
+    def top_k(self, row_scores: np.ndarray, k: int) -> list[Recommendation]:
+        """The k best finite entries of one score row, as `Recommendation`s."""
+        # A stable sort on -score breaks ties by the lower movie id, deterministically.
+        order = np.argsort(-row_scores, kind="stable")[:k]
+        titles = self.dataset.movies["title"]
+        return [Recommendation(int(i), titles.loc[int(i)], float(row_scores[i]))
+                for i in order if np.isfinite(row_scores[i])]

@@ -1,0 +1,100 @@
+"""One training run end to end: preset + overrides -> train each seed -> evaluate -> save the
+best-by-validation seed as an artifact. Shared by the CLI and the dashboard's Retrain."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+from pathlib import Path
+from typing import Callable
+
+from recdemo import artifacts
+from recdemo.data import Dataset
+from recdemo.evaluation import evaluate, most_popular
+from recdemo.presets import preset
+from recdemo.split import PARTS, LeaveOneOutSplit
+from recdemo.training import EpochLog, TrainConfig, train
+
+
+def mean_metrics(runs: list[dict], part: str) -> dict:
+    """Mean and (sample) standard deviation of each metric over seed runs."""
+    names = runs[0][part].keys()
+    summary = {name: statistics.fmean(run[part][name] for run in runs) for name in names}
+    if len(runs) > 1:
+        summary.update({f"{name}_std": statistics.stdev(run[part][name] for run in runs)
+                        for name in names})
+    return summary
+
+
+def _progress_bar(model_key: str, seed: int, epochs: int):
+    from tqdm import tqdm
+
+    bar = tqdm(total=epochs, desc=f"{model_key} seed {seed}", unit="epoch")
+
+    def update(log: EpochLog, total: int) -> None:
+        bar.set_postfix(loss=f"{log.train_loss:.4f}", val_loss=f"{log.val_loss:.4f}",
+                        val_ndcg10=f"{log.val_ndcg10:.4f}", refresh=False)
+        bar.update(1)
+    return bar, update
+
+
+def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
+                   preset_name: str = "full", seeds: list[int] = (0,),
+                   model_overrides: dict | None = None, train_overrides: dict | None = None,
+                   root: str | os.PathLike | None = None, name: str | None = None,
+                   progress: bool = False,
+                   on_epoch: Callable[[EpochLog, int], None] | None = None,
+                   destination: str | os.PathLike | None = None) -> Path:
+    """Train `model_key` once per seed and save the seed with the best validation NDCG@10.
+
+    Args:
+        model_key: a key of `recdemo.models.MODELS`.
+        dataset, split: the data and its leave-one-out split.
+        preset_name: `"full"` or `"quick"` (see `recdemo.presets`).
+        seeds: seeds to train; the metrics record every seed and their mean.
+        model_overrides, train_overrides: values replacing the preset's.
+        root, name: the artifact goes to `<root>/<dataset>/<name or model_key>`...
+        destination: ...unless an explicit folder is given.
+        progress: show a progress bar per seed on stderr.
+        on_epoch: called after every epoch (the dashboard's live curve).
+
+    Returns:
+        The artifact folder.
+    """
+    hyperparameters, settings = preset(preset_name, model_key)
+    hyperparameters.update(model_overrides or {})
+    settings.update(train_overrides or {})
+    runs, best = [], None
+    for seed in seeds:
+        config = TrainConfig(**{**settings, "seed": seed})
+        bar, update = _progress_bar(model_key, seed, config.epochs) if progress else (None, None)
+
+        def report(log: EpochLog, total: int) -> None:
+            for callback in (update, on_epoch):
+                if callback:
+                    callback(log, total)
+
+        result = train(model_key, dataset, split, hyperparameters, config, on_epoch=report)
+        if bar:
+            bar.close()
+        run = {"seed": seed, "best_epoch": result.best_epoch,
+               "wall_seconds": round(result.wall_seconds, 1), "refit": result.refit,
+               "valid": result.valid_metrics, "test": evaluate(result.recommender, "test")}
+        runs.append(run)
+        if best is None or run["valid"]["ndcg@10"] > best[1]["valid"]["ndcg@10"]:
+            best = (result, run, config)
+    result, run, config = best
+    metrics = {
+        "valid": run["valid"], "test": run["test"],
+        "most_popular": {part: most_popular(dataset, split, part) for part in PARTS},
+        "seeds": runs,
+        "mean_over_seeds": {part: mean_metrics(runs, part) for part in PARTS},
+    }
+    folder = Path(destination) if destination else artifacts.artifact_dir(
+        name or model_key, dataset.name, root)
+    info = artifacts.provenance(dataset, result, config.seed)
+    info["total_wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
+    return artifacts.save(result, folder, model_key=model_key,
+                          train_config={**dataclasses.asdict(config), "preset": preset_name},
+                          metrics=metrics, provenance_info=info)

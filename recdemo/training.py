@@ -1,0 +1,181 @@
+"""Training: fit one model on the train part with early stopping on validation NDCG@10.
+
+The test part is never looked at here. Each epoch is one `fit` call on freshly built NumPy
+examples (so SASRec-BCE negatives are resampled every epoch), followed by the validation loss
+and the validation ranking metrics computed through the serving path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+
+from recdemo.data import Dataset
+from recdemo.evaluation import evaluate
+from recdemo.models import MODELS, RetrievalModel
+from recdemo.recommend import Recommender
+from recdemo.split import LeaveOneOutSplit
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Optimisation settings (model hyperparameters live in the model's config).
+
+    Attributes:
+        epochs: maximum epochs.
+        batch_size: examples per step.
+        learning_rate: Adam learning rate.
+        weight_decay: decoupled weight decay (AdamW) when > 0.
+        patience: stop after this many epochs without a better validation NDCG@10
+            (0 = never stop early).
+        seed: seeds Keras, JAX and the NumPy sampling.
+    """
+
+    epochs: int = 50
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` should be a positive integer. "
+                                 f"Received: `{name}` = {value!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"`learning_rate` should be > 0. "
+                             f"Received: `learning_rate` = {self.learning_rate!r}.")
+
+
+@dataclasses.dataclass
+class EpochLog:
+    """What one epoch measured."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_hr10: float
+    val_ndcg10: float
+    val_mrr: float
+    seconds: float
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """A trained model (best validation epoch restored) and how it got there.
+
+    Attributes:
+        valid_metrics: validation HR@10 / NDCG@10 / MRR of the selected epoch, measured before
+            any refit (so never on data the model trained on).
+        refit: whether the served model was refitted on train + validation (user-id models).
+    """
+
+    model: RetrievalModel
+    recommender: Recommender
+    history: list[EpochLog]
+    best_epoch: int
+    wall_seconds: float
+    valid_metrics: dict
+    refit: bool = False
+
+
+def build_model(model_key: str, dataset: Dataset, **hyperparameters) -> RetrievalModel:
+    """A fresh, built model of `model_key` sized for `dataset`."""
+    model_class = MODELS[model_key]
+    sizes = {"num_items": dataset.num_items}
+    if model_key == "two_tower":
+        sizes["num_users"] = dataset.num_users
+    model = model_class(**sizes, **hyperparameters)
+    build_from_config(model)
+    return model
+
+
+def build_from_config(model: RetrievalModel) -> None:
+    """Create the model's variables with one forward pass on dummy inputs."""
+    if model.query_kind == "user":
+        model.query_embeddings(np.zeros((1,), np.int32))
+    else:
+        model.query_embeddings(np.ones((1, model.max_len), np.int32))
+    # Every variable exists now (the item tables are built with the query path); mark the model
+    # built so Keras lets it save and load weights without a training-shaped call.
+    model.built = True
+
+
+def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConfig,
+                rng: np.random.Generator):
+    """Yield after each one-epoch `fit` on freshly built examples, with its train loss."""
+    for _ in range(config.epochs):
+        x, y, w = model.training_examples(split, rng)
+        fitted = model.fit(x, y, sample_weight=w, batch_size=config.batch_size, epochs=1,
+                           shuffle=True, verbose=0)
+        yield float(fitted.history["loss"][-1])
+
+
+def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
+                 config: TrainConfig) -> RetrievalModel:
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(model_key, dataset, **hyperparameters)
+    model.compile_for_training(config.learning_rate, config.weight_decay)
+    return model
+
+
+def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
+          hyperparameters: dict | None = None, config: TrainConfig | None = None,
+          on_epoch: Callable[[EpochLog, int], None] | None = None) -> TrainResult:
+    """Train one model.
+
+    Args:
+        model_key: a key of `recdemo.models.MODELS`.
+        dataset: the parsed dataset.
+        split: its leave-one-out split.
+        hyperparameters: model constructor arguments (defaults otherwise).
+        config: optimisation settings.
+        on_epoch: called after every epoch with the epoch's log and the total epochs (progress
+            bars, the dashboard's live curve).
+
+    Returns:
+        The `TrainResult`, with the weights of the best validation NDCG@10 epoch restored.
+    """
+    config = config or TrainConfig()
+    hyperparameters = hyperparameters or {}
+    started = time.perf_counter()
+    model = _fresh_model(model_key, dataset, hyperparameters, config)
+    rng = np.random.default_rng(config.seed)
+    val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
+    recommender = Recommender(model, dataset, split)
+    history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
+    epoch_start = time.perf_counter()
+    for epoch, train_loss in enumerate(_fit_epochs(model, split, config, rng), start=1):
+        val_loss = model.evaluate(val_x, val_y, sample_weight=val_w,
+                                  batch_size=config.batch_size * 4, verbose=0)
+        recommender = recommender.refreshed()
+        metrics = evaluate(recommender, "valid")
+        log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
+                       metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
+        history.append(log)
+        if on_epoch:
+            on_epoch(log, config.epochs)
+        if metrics["ndcg@10"] > best_metrics["ndcg@10"]:
+            best_metrics, best_epoch = metrics, epoch
+            best_weights = [np.array(v) for v in model.get_weights()]
+        elif config.patience and epoch - best_epoch >= config.patience:
+            break
+        epoch_start = time.perf_counter()
+    model.set_weights(best_weights)
+    refit = model.query_kind == "user"
+    if refit:
+        # A user-id model can only use the validation interaction at test time by training on
+        # it: refit with the selected epoch count on train + validation (selection stays on
+        # the validation run above; the test part is still never seen).
+        model = _fresh_model(model_key, dataset, hyperparameters, config)
+        refit_config = dataclasses.replace(config, epochs=best_epoch)
+        for _ in _fit_epochs(model, split.with_valid_in_train(), refit_config, rng):
+            pass
+    return TrainResult(model, Recommender(model, dataset, split), history, best_epoch,
+                       time.perf_counter() - started, best_metrics, refit)

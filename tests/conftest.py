@@ -1,0 +1,87 @@
+"""Shared fixtures. keras and keras_hub are imported once here (TensorFlow makes the first
+import take seconds), after recdemo has pinned the JAX backend."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import recdemo  # noqa: E402,F401  (sets KERAS_BACKEND before keras)
+import keras  # noqa: E402,F401
+import keras_hub  # noqa: E402,F401
+
+from synthetic import write_ml100k  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synthetic_dir(tmp_path_factory) -> Path:
+    """A folder holding a synthetic `ml-100k/`."""
+    folder = tmp_path_factory.mktemp("movielens")
+    write_ml100k(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(synthetic_dir):
+    """`(dataset, split)` of the synthetic ml-100k."""
+    from recdemo.serving import load_data
+
+    return load_data("ml-100k", synthetic_dir, download=False)
+
+
+def _real_data_dir() -> Path | None:
+    folder = os.environ.get("RECDEMO_DATA_DIR")
+    if folder and (Path(folder) / "ml-100k" / "u.data").is_file():
+        return Path(folder)
+    return None
+
+
+@pytest.fixture(scope="session")
+def real_data():
+    """`(dataset, split)` of the real ml-100k from $RECDEMO_DATA_DIR.
+
+    Skips when it is absent, except in CI (`CI=true`), where a missing dataset is a failure.
+    """
+    folder = _real_data_dir()
+    if folder is None:
+        message = "real ml-100k not found: set RECDEMO_DATA_DIR to a folder holding ml-100k/"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from recdemo.serving import load_data
+
+    return load_data("ml-100k", folder, download=False)
+
+
+@pytest.fixture(scope="session")
+def shipped_recommenders(real_data):
+    """The shipped ml-100k artifacts of all three models, loaded once."""
+    from recdemo.models import MODELS
+    from recdemo.serving import load_recommender
+
+    dataset, split = real_data
+    return {key: load_recommender(key, dataset, split) for key in MODELS}
+
+
+@pytest.fixture(scope="session")
+def synthetic_artifacts(synthetic_data, tmp_path_factory) -> Path:
+    """An artifact root with all three models trained for one epoch on the synthetic data
+    through the same code path as `python -m recdemo train` (the smoke run of each model)."""
+    from model_contract import TINY
+
+    from recdemo.models import MODELS
+    from recdemo.train_run import train_and_save
+
+    dataset, split = synthetic_data
+    root = tmp_path_factory.mktemp("artifacts")
+    for key in MODELS:
+        train_and_save(key, dataset, split, preset_name="quick", seeds=[0, 1],
+                       model_overrides=TINY[key], train_overrides={"epochs": 1}, root=root)
+    return root
