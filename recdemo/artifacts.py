@@ -40,8 +40,10 @@ _LIBRARIES = ("keras", "keras-rs", "keras-hub", "jax", "jaxlib", "numpy")
 
 def artifact_dir(model_key: str, dataset_name: str = "ml-100k",
                  root: str | os.PathLike | None = None) -> Path:
-    """`<root>/<dataset>/<model>`, root defaulting to the shipped `artifacts/` folder."""
-    return Path(root or DEFAULT_ROOT) / dataset_name / model_key
+    """`<root>/<dataset>/<model>`; root defaults to `$RECDEMO_ARTIFACTS_DIR`, else the shipped
+    `artifacts/` folder."""
+    root = root or os.environ.get("RECDEMO_ARTIFACTS_DIR") or DEFAULT_ROOT
+    return Path(root) / dataset_name / model_key
 
 
 def training_device() -> str:

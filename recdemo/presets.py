@@ -13,9 +13,9 @@ PRESETS: dict[str, dict[str, dict]] = {
                     "train": {"epochs": 60, "batch_size": 128, "learning_rate": 2e-3,
                               "patience": 8}},
         "sasrec": {"model": {"embedding_dim": 64, "num_blocks": 2, "num_heads": 2,
-                             "max_len": 50, "dropout": 0.2, "loss": "ce"},
-                   "train": {"epochs": 60, "batch_size": 128, "learning_rate": 2e-3,
-                             "patience": 8}},
+                             "max_len": 50, "dropout": 0.3, "loss": "ce"},
+                   "train": {"epochs": 80, "batch_size": 128, "learning_rate": 2e-3,
+                             "patience": 15}},
     },
     "quick": {
         "two_tower": {"model": {"embedding_dim": 64},

@@ -77,7 +77,8 @@ class Recommender:
         self._variable_values = [jax.numpy.array(v.value) for v in model.variables]
         self.item_table = np.array(model.item_embeddings(), dtype=np.float32)
         self.item_table.setflags(write=False)
-        self._catalogue = catalogue_mask(dataset, model.num_items)
+        self.catalogue = catalogue_mask(dataset, model.num_items)
+        self.catalogue.setflags(write=False)
         self._query_fn = _query_fn or jax.jit(self._stateless_query)
 
     def _stateless_query(self, values, inputs):
@@ -106,7 +107,7 @@ class Recommender:
         for item in items:
             if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
                 raise RecdemoError(f"Movie ids should be integers. Received: {item!r}.")
-            if not 0 < int(item) < len(self._catalogue) or not self._catalogue[int(item)]:
+            if not 0 < int(item) < len(self.catalogue) or not self.catalogue[int(item)]:
                 raise RecdemoError(f"Unknown movie id {item} in {self.dataset.name}.")
         return np.asarray(items, dtype=np.int64)
 
@@ -147,7 +148,7 @@ class Recommender:
         """`(batch, num_items)` scores with padding, non-catalogue ids and (optionally) each
         row's history set to `-inf`."""
         scores = self.query_vectors(user_ids, histories) @ self.item_table.T
-        return mask_scores(scores, self._catalogue, histories if exclude_seen else None)
+        return mask_scores(scores, self.catalogue, histories if exclude_seen else None)
 
     # -- the public entry points ------------------------------------------------------------
     def resolve(self, user_id=None, history=None) -> tuple[int | None, np.ndarray]:

@@ -1,0 +1,131 @@
+"""Explanations and summaries the dashboard shows next to recommendations (no streamlit here).
+
+Every function works on NumPy arrays from a `Recommender` and the dataset, so each is tested
+against hand-made inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+
+def _unit_rows(table: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(table, axis=1, keepdims=True)
+    return table / np.where(norms == 0, 1.0, norms)
+
+
+def because_you_watched(item_table: np.ndarray, history: np.ndarray, movie_id: int,
+                        top: int = 2) -> list[tuple[int, float]]:
+    """The history items most similar to a recommended movie (item-embedding cosine).
+
+    Returns:
+        Up to `top` `(history movie id, cosine similarity)`, most similar first.
+    """
+    history = np.unique(np.asarray(history, dtype=np.int64))
+    if history.size == 0:
+        return []
+    unit = _unit_rows(item_table[np.append(history, movie_id)])
+    similarity = unit[:-1] @ unit[-1]
+    order = np.argsort(-similarity, kind="stable")[:top]
+    return [(int(history[i]), float(similarity[i])) for i in order]
+
+
+def similar_movies(item_table: np.ndarray, movie_id: int, catalogue: np.ndarray,
+                   k: int = 10) -> list[tuple[int, float]]:
+    """Nearest movies to `movie_id` by cosine similarity in a model's item space.
+
+    Args:
+        item_table: `(num_items, dim)` item embeddings.
+        movie_id: the anchor movie.
+        catalogue: `(num_items,)` bool mask of real movie ids.
+        k: how many neighbours.
+
+    Returns:
+        `(movie id, similarity)` pairs, the anchor itself excluded, most similar first.
+    """
+    unit = _unit_rows(item_table)
+    similarity = unit @ unit[movie_id]
+    similarity[~catalogue] = -np.inf
+    similarity[movie_id] = -np.inf
+    order = np.argsort(-similarity, kind="stable")[:k]
+    return [(int(i), float(similarity[i])) for i in order]
+
+
+def popularity_percentiles(counts: np.ndarray, catalogue: np.ndarray) -> np.ndarray:
+    """For every item id, the share of catalogue movies strictly less popular (0-100)."""
+    real = np.sort(counts[catalogue])
+    return 100.0 * np.searchsorted(real, counts, side="left") / max(len(real), 1)
+
+
+def genre_diversity(movies: pd.DataFrame, movie_ids: list[int]) -> int:
+    """How many distinct genres a list of movies covers."""
+    return len({g for i in movie_ids for g in movies.loc[i, "genres"]})
+
+
+@dataclasses.dataclass(frozen=True)
+class TopKDiff:
+    """How a top-k list changed: new and dropped ids, and `(id, old rank, new rank)` moves."""
+
+    new: list[int]
+    dropped: list[int]
+    moved: list[tuple[int, int, int]]
+    unchanged: list[int]
+
+
+def diff_top_k(before: list[int], after: list[int]) -> TopKDiff:
+    """Compare two ranked id lists (ranks are 1-based)."""
+    old_rank = {m: r for r, m in enumerate(before, start=1)}
+    new_rank = {m: r for r, m in enumerate(after, start=1)}
+    return TopKDiff(
+        new=[m for m in after if m not in old_rank],
+        dropped=[m for m in before if m not in new_rank],
+        moved=[(m, old_rank[m], new_rank[m]) for m in after
+               if m in old_rank and old_rank[m] != new_rank[m]],
+        unchanged=[m for m in after if old_rank.get(m) == new_rank[m]],
+    )
+
+
+def pca_2d(item_table: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, callable]:
+    """A 2-D PCA of the given table rows.
+
+    Returns:
+        `(coordinates of rows, project)` where `project(vectors)` maps any vectors of the same
+        space (a query, say) into the same 2-D plane.
+    """
+    data = item_table[rows].astype(np.float64)
+    mean = data.mean(axis=0)
+    _, _, components = np.linalg.svd(data - mean, full_matrices=False)
+    basis = components[:2].T
+
+    def project(vectors: np.ndarray) -> np.ndarray:
+        return (np.atleast_2d(vectors) - mean) @ basis
+
+    return project(data), project
+
+
+# Personas are rules over the catalogue (genres, years, popularity), not title lists, so the
+# repository never carries MovieLens titles.
+PERSONAS = {
+    "90s sci-fi fan": {"genres": ("Sci-Fi",), "years": (1990, 1999)},
+    "Animated family films": {"genres": ("Animation", "Children's"), "years": None},
+    "Film noir": {"genres": ("Film-Noir",), "years": None},
+    "Classic westerns": {"genres": ("Western",), "years": (1900, 1979)},
+    "Horror night": {"genres": ("Horror",), "years": None},
+}
+
+
+def persona_history(name: str, movies: pd.DataFrame, counts: np.ndarray,
+                    size: int = 5) -> list[int]:
+    """A starting history for a persona: its `size` most popular matching movies, oldest
+    release first (so the most recent watch is the newest film)."""
+    rule = PERSONAS[name]
+    match = movies["genres"].apply(lambda g: all(x in g for x in rule["genres"]))
+    if rule["years"]:
+        low, high = rule["years"]
+        match &= movies["year"].between(low, high)
+    ids = movies.index[match].to_numpy()
+    popular = ids[np.argsort(-counts[ids], kind="stable")[:size]]
+    return [int(i) for i in movies.loc[popular].sort_values("year").index]
