@@ -28,7 +28,8 @@ MODEL_CHOICES = [*MODELS, COMPARE]
 MODES = {"user": "A MovieLens user", "history": "Build a history"}
 K = 10
 
-st.set_page_config(page_title="recdemo: MovieLens recommenders", page_icon="🎬", layout="wide")
+st.set_page_config(page_title="recdemo: MovieLens recommenders", page_icon=":material/movie:",
+                   layout="wide")
 
 
 # -- cached resources (shared by every session of this process) ---------------------------------
@@ -154,7 +155,7 @@ def genres_text(movies: pd.DataFrame, movie_id: int) -> str:
 def sidebar(dataset) -> None:
     """Who, which model, and the filters."""
     with st.sidebar:
-        st.header("🎬 recdemo")
+        st.header(":material/movie: recdemo")
         st.caption("MovieLens recommenders on Keras 3 + JAX")
         st.radio("Recommend for", list(MODES), format_func=MODES.get, key="mode")
         st.radio("Model", MODEL_CHOICES, key="model",
@@ -185,7 +186,8 @@ def user_panel(dataset, split) -> tuple[int, list[int]]:
     movies = dataset.movies
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.selectbox("User id", split.users.tolist(), key="user_id")
-    right.button("🎲 Random user", on_click=pick_random_user, args=(split.users,),
+    right.button("Random user", icon=":material/casino:", on_click=pick_random_user,
+                 args=(split.users,),
                  width="stretch")
     user = int(st.session_state.user_id)
     history = [int(i) for i in split.history(user)]
@@ -196,8 +198,13 @@ def user_panel(dataset, split) -> tuple[int, list[int]]:
             for m in reversed(history)]
     st.caption(f"User {user} watched {len(history)} movies (most recent first; the held-out "
                "last one is hidden).")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=280, width="stretch",
-                 column_config={"year": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=320, width="stretch",
+                 column_config={
+                     "title": st.column_config.TextColumn(width="medium"),
+                     "year": st.column_config.NumberColumn(format="%d", width="small"),
+                     "genres": st.column_config.TextColumn(width="small"),
+                     "rating": st.column_config.NumberColumn(format="%d ★", width="small"),
+                     "date": st.column_config.DateColumn(width="small")})
     return user, history
 
 
@@ -206,14 +213,15 @@ def actual_next_movie(dataset, split, user: int, recommenders: dict) -> None:
     target = split.test.get(user)
     if target is None:
         return
-    with st.expander("🎯 Actual next movie (held out)", expanded=False):
+    with st.expander("Actual next movie (held out)", expanded=False,
+                     icon=":material/visibility:"):
         st.markdown(f"**{movie_label(dataset.movies, target)}** — "
                     f"{genres_text(dataset.movies, target)}")
         history = split.history(user)
         for key, recommender in recommenders.items():
             scores = recommender.scores([user], [history])[0]
             rank = int((scores >= scores[target]).sum())
-            verdict = "✅ hit" if rank <= K else "❌ miss"
+            verdict = ":green-badge[hit]" if rank <= K else ":red-badge[miss]"
             st.markdown(f"{DISPLAY_NAMES[key]}: rank **{rank}** of "
                         f"{int(np.isfinite(scores).sum())} — {verdict}")
 
@@ -271,12 +279,12 @@ def history_panel(dataset, counts) -> list[int]:
     for index, movie_id in enumerate(history):
         text, up, down, drop = st.columns([8, 1, 1, 1], vertical_alignment="center")
         text.markdown(f"{index + 1}. {movie_label(movies, movie_id)}")
-        up.button("↑", key=f"up-{index}", on_click=move_in_history, args=(index, -1),
-                  disabled=index == 0, help="Earlier")
-        down.button("↓", key=f"down-{index}", on_click=move_in_history, args=(index, 1),
-                    disabled=index == len(history) - 1, help="Later")
-        drop.button("✕", key=f"remove-{index}", on_click=remove_from_history, args=(index,),
-                    help="Remove")
+        up.button(":material/arrow_upward:", key=f"up-{index}", on_click=move_in_history,
+                  args=(index, -1), disabled=index == 0, help="Earlier")
+        down.button(":material/arrow_downward:", key=f"down-{index}", on_click=move_in_history,
+                    args=(index, 1), disabled=index == len(history) - 1, help="Later")
+        drop.button(":material/close:", key=f"remove-{index}", on_click=remove_from_history,
+                    args=(index,), help="Remove")
     st.button("Clear history", on_click=lambda: st.session_state.update(history=[]))
     return history
 
@@ -321,7 +329,7 @@ def recommendation_list(model_key: str, recs: list, recommender, history: list[i
         score.progress(float(np.clip(0.15 + 0.85 * (rec.score - low_score) / spread, 0, 1)),
                        text=f"{rec.score:.2f}")
         in_history = st.session_state.mode == "history" and rec.movie_id in history
-        action.button("＋", key=f"promote-{model_key}-{rec.movie_id}",
+        action.button(":material/add:", key=f"promote-{model_key}-{rec.movie_id}",
                       help="Add to the history (switches to a custom history)",
                       on_click=promote, args=(rec.movie_id, history), disabled=in_history)
     st.caption("Scores: query · item dot products. “Because you watched”: the history items "
@@ -495,7 +503,8 @@ def retrain_panel(dataset_name: str, query: dict, recommenders: dict) -> None:
         learning_rate = columns[2].select_slider(
             "Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2], value=3e-3)
         embedding_dim = columns[3].select_slider("Embedding size", [16, 32, 64, 128], value=64)
-        submitted = st.form_submit_button("🚀 Retrain", type="primary")
+        submitted = st.form_submit_button("Retrain", type="primary",
+                                          icon=":material/model_training:")
     st.caption("The quick configuration finishes in about a minute on 2 CPU cores. Training "
                "runs in a separate process (never on the served model); one run at a time "
                "across all sessions. Runs are saved under runs/ (shipped artifacts are never "
@@ -571,11 +580,12 @@ def retrain_result(artifact: Path, model_key: str, query: dict, recommenders: di
         diff = insights.diff_top_k(before, after)
         titles = dataset.movies["title"]
         st.markdown("**Top-10 before → after** for the current user/history")
-        st.markdown(
-            "- 🆕 new: " + (", ".join(titles[m] for m in diff.new) or "none") + "\n"
-            "- 🗑 dropped: " + (", ".join(titles[m] for m in diff.dropped) or "none") + "\n"
-            "- ↕ moved: " + (", ".join(f"{titles[m]} ({a}→{b})" for m, a, b in diff.moved)
-                             or "none"))
+        new = ", ".join(titles[m] for m in diff.new) or "none"
+        dropped = ", ".join(titles[m] for m in diff.dropped) or "none"
+        moved = ", ".join(f"{titles[m]} ({a}→{b})" for m, a, b in diff.moved) or "none"
+        st.markdown(f"- :material/fiber_new: new: {new}\n"
+                    f"- :material/delete: dropped: {dropped}\n"
+                    f"- :material/swap_vert: moved: {moved}")
     if not st.session_state.get("run_decided"):
         use, keep = st.columns(2)
         if use.button("Use new model", type="primary", key="use-new"):
@@ -592,7 +602,7 @@ def retrain_result(artifact: Path, model_key: str, query: dict, recommenders: di
 
 def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
     """What to do when MovieLens is not available."""
-    st.title("🎬 recdemo needs MovieLens")
+    st.title(":material/movie: recdemo needs MovieLens")
     st.error(str(error))
     st.markdown(
         f"""
@@ -704,7 +714,7 @@ def main() -> None:
             st.error(f"{DISPLAY_NAMES[key]} is unavailable: {exc}")
     recommenders = {key: available[key] for key in keys if key in available}
 
-    st.title("🎬 MovieLens recommender playground")
+    st.title(":material/movie: MovieLens recommender playground")
     who, views = st.columns([2, 3], gap="large")
     with who:
         if st.session_state.mode == "user":

@@ -66,7 +66,7 @@ def _git_commit() -> str:
 def provenance(dataset: Dataset, result: TrainResult, seed: int) -> dict:
     """Where a trained model came from: data, code, libraries, device, time."""
     return {
-        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "wall_seconds": round(result.wall_seconds, 1),
         "epochs_run": len(result.history),

@@ -123,7 +123,8 @@ def _parse_history(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise RecdemoError(f"--history should be comma-separated movie ids. Received: {text!r}.")
+        raise RecdemoError(
+            f"--history should be comma-separated movie ids. Received: {text!r}.") from None
 
 
 def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:

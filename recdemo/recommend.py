@@ -85,7 +85,7 @@ class Recommender:
         with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
             return self.model.query_embeddings(inputs, training=False)
 
-    def refreshed(self) -> "Recommender":
+    def refreshed(self) -> Recommender:
         """A recommender over the model's *current* weights, reusing the compiled function."""
         return Recommender(self.model, self.dataset, self.split, _query_fn=self._query_fn)
 

@@ -62,11 +62,11 @@ class LeaveOneOutSplit:
         histories = [self.train[u] if part == "valid" else self.history(u) for u in users]
         return users, histories, np.array([targets[u] for u in users], dtype=np.int64)
 
-    def with_valid_in_train(self) -> "LeaveOneOutSplit":
+    def with_valid_in_train(self) -> LeaveOneOutSplit:
         """The split a refit trains on: each validation target appended to its user's train
         items (and no validation part left). The test targets stay held out."""
         train, ratings = {}, {}
-        for user, items in self.train.items():
+        for user in self.train:
             train[user] = self.history(user)
             extra = [self.valid_rating[user]] if user in self.valid else []
             ratings[user] = np.append(self.train_ratings[user], extra).astype(np.int64)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import statistics
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from recdemo import artifacts
 from recdemo.data import Dataset
@@ -70,8 +70,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
         config = TrainConfig(**{**settings, "seed": seed})
         bar, update = _progress_bar(model_key, seed, config.epochs) if progress else (None, None)
 
-        def report(log: EpochLog, total: int) -> None:
-            for callback in (update, on_epoch):
+        def report(log: EpochLog, total: int, callbacks=(update, on_epoch)) -> None:
+            for callback in callbacks:
                 if callback:
                     callback(log, total)
 

@@ -72,7 +72,8 @@ def test_history_queries_work_for_every_model(recommender):
 
 
 def test_many_threads_get_the_single_threaded_answers(recommender):
-    queries = [{"user_id": u} for u in range(1, 13)] + [{"history": [u, u + 1]} for u in range(1, 9)]
+    queries = [{"user_id": u} for u in range(1, 13)]
+    queries += [{"history": [u, u + 1]} for u in range(1, 9)]
     expected = [recommender.recommend(**q) for q in queries]
     failures, results = [], {}
 

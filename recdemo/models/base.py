@@ -32,7 +32,8 @@ class RetrievalModel(keras.Model):
         super().__init__(**kwargs)
         for name, value in (("num_items", num_items), ("embedding_dim", embedding_dim)):
             if not isinstance(value, int) or value <= 1:
-                raise ValueError(f"`{name}` should be an integer > 1. Received: `{name}` = {value}.")
+                raise ValueError(
+                    f"`{name}` should be an integer > 1. Received: `{name}` = {value}.")
         self.num_items = num_items
         self.embedding_dim = embedding_dim
 
