@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{key:<10} {name:<8} 1 thread   {_percentiles(samples)}")
         samples, lock = [], threading.Lock()
 
-        def worker(served, calls, samples=samples):
+        def worker(served, calls, samples=samples, lock=lock):
             for call in calls:
                 tick = time.perf_counter()
                 served.recommend(user_id=int(call))
