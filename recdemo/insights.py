@@ -51,7 +51,7 @@ def similar_movies(item_table: np.ndarray, movie_id: int, catalogue: np.ndarray,
     similarity[~catalogue] = -np.inf
     similarity[movie_id] = -np.inf
     order = np.argsort(-similarity, kind="stable")[:k]
-    return [(int(i), float(similarity[i])) for i in order]
+    return [(int(i), float(similarity[i])) for i in order if np.isfinite(similarity[i])]
 
 
 def popularity_percentiles(counts: np.ndarray, catalogue: np.ndarray) -> np.ndarray:

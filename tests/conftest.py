@@ -12,12 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["KERAS_BACKEND"] = "jax"  # before the first keras import, whatever the import order
 
 import keras  # noqa: E402,F401
 import keras_hub  # noqa: E402,F401
 from synthetic import write_ml100k  # noqa: E402
 
-import recdemo  # noqa: E402,F401  (sets KERAS_BACKEND before keras)
+import recdemo  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

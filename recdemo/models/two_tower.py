@@ -22,7 +22,8 @@ class TwoTower(RetrievalModel):
         embedding_dim: width of both towers.
         dropout: dropout on the user vector while training.
         objective: `"softmax"` (full-catalogue cross-entropy over each user's train items) or
-            `"mse"` (the Keras example's regression of the rating on the dot product).
+            `"mse"` (the Keras example's regression of the rating, rescaled to 0-1, on the
+            dot product).
 
     A history that is not a training user is served by fold-in (`recdemo.foldin`): a query
     vector is fitted to the history against the frozen item table.
@@ -80,7 +81,8 @@ class TwoTower(RetrievalModel):
         if self.objective_type == "softmax":
             return users.astype(np.int32), items.astype(np.int32), weights
         x = {"user_id": users.astype(np.int32), "movie_id": items.astype(np.int32)}
-        return x, ratings.astype(np.float32), weights
+        # As in the Keras example: stars 1-5 rescaled to 0-1.
+        return x, ((ratings - 1.0) / 4.0).astype(np.float32), weights
 
     def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """One (user, item) example per train interaction."""
