@@ -30,6 +30,8 @@ K = 10
 
 st.set_page_config(page_title="recdemo: MovieLens recommenders", page_icon=":material/movie:",
                    layout="wide")
+# Less empty space above the title: more of the page fits on a projector.
+st.html("<style>.block-container {padding-top: 2.5rem;}</style>")
 
 
 # -- cached resources (shared by every session of this process) ---------------------------------
@@ -184,7 +186,7 @@ def pick_random_user(user_ids: np.ndarray) -> None:
 def user_panel(dataset, split) -> tuple[int, list[int]]:
     """Choose a user; show their history and (on request) the held-out next movie."""
     movies = dataset.movies
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.selectbox("User id", split.users.tolist(), key="user_id")
     right.button("Random user", icon=":material/casino:", on_click=pick_random_user,
                  args=(split.users,),
@@ -263,10 +265,10 @@ def history_panel(dataset, counts) -> list[int]:
     """Build a history: search, personas, reorder, remove."""
     movies = dataset.movies
     st.caption("Personas (a starting point built from genres and popularity):")
-    persona_columns = st.columns(len(insights.PERSONAS))
-    for column, name in zip(persona_columns, insights.PERSONAS):
-        column.button(name, key=f"persona-{name}", on_click=use_persona,
-                      args=(name, dataset, counts), width="stretch")
+    with st.container(horizontal=True):
+        for name in insights.PERSONAS:
+            st.button(name, key=f"persona-{name}", on_click=use_persona,
+                      args=(name, dataset, counts), width="content")
     st.selectbox("Add a movie (type to search titles)", movies.index.tolist(), index=None,
                  key="title_search", format_func=lambda m: movie_label(movies, m),
                  placeholder="Type a title…", on_change=add_searched_movie)
@@ -277,7 +279,7 @@ def history_panel(dataset, counts) -> list[int]:
     st.caption("Watched, oldest first. Order matters to GRU4Rec and SASRec (they keep the "
                "most recent 50); the two-tower model folds the whole set in.")
     for index, movie_id in enumerate(history):
-        text, up, down, drop = st.columns([8, 1, 1, 1], vertical_alignment="center")
+        text, up, down, drop = st.columns([5, 1, 1, 1], vertical_alignment="center")
         text.markdown(f"{index + 1}. {movie_label(movies, movie_id)}")
         up.button(":material/arrow_upward:", key=f"up-{index}", on_click=move_in_history,
                   args=(index, -1), disabled=index == 0, help="Earlier")
@@ -312,8 +314,13 @@ def recommendation_list(model_key: str, recs: list, recommender, history: list[i
         f":blue-badge[popularity percentile {np.mean(percentiles[ids]):.0f}] "
         f":violet-badge[{insights.genre_diversity(movies, ids)} genres]")
     top_score, low_score = recs[0].score, recs[-1].score
+    narrow = agreement is not None  # three lists side by side: the score bar goes under the text
     for rank, rec in enumerate(recs, start=1):
-        text, score, action = st.columns([7, 2, 1], vertical_alignment="center")
+        if narrow:
+            text, action = st.columns([5, 1], vertical_alignment="center")
+            score = text
+        else:
+            text, score, action = st.columns([7, 2, 1], vertical_alignment="center")
         badge = ""
         if agreement is not None:
             votes = agreement[rec.movie_id]

@@ -3,7 +3,9 @@
 Used by the two-tower model for histories that are not a training user (for example one built
 from titles in the app). It minimises the same softmax cross-entropy the model was trained
 with, `mean_h -log softmax(E q)_h + l2 * |q|^2`, by Newton's method, which converges in a few
-steps because the problem is convex with a small (`dim x dim`) Hessian.
+steps because the problem is convex with a small (`dim x dim`) Hessian. Each step is damped by
+trying step sizes 1, 1/2, ..., 1/256 (and 0) and keeping the best, so the objective never rises
+(plain Newton overshoots on short histories).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 NEWTON_STEPS = 25
+_STEP_SIZES = jnp.array([0.0] + [0.5**i for i in range(9)])
 
 
 @jax.jit
@@ -20,24 +23,31 @@ def _fold_in(table: jax.Array, history_weights: jax.Array, l2: float) -> jax.Arr
     dim = table.shape[1]
     mean_positive = history_weights @ table / jnp.sum(history_weights)
 
+    def objective(queries):  # (n, dim) -> (n,)
+        logits = queries @ table.T
+        return (jax.nn.logsumexp(logits, axis=1) - queries @ mean_positive
+                + l2 * jnp.sum(queries**2, axis=1))
+
     def step(_, query):
         probabilities = jax.nn.softmax(table @ query)
         expected = probabilities @ table
         gradient = expected - mean_positive + 2.0 * l2 * query
         hessian = (table.T * probabilities) @ table - jnp.outer(expected, expected)
         hessian = hessian + 2.0 * l2 * jnp.eye(dim)
-        return query - jnp.linalg.solve(hessian, gradient)
+        candidates = query - _STEP_SIZES[:, None] * jnp.linalg.solve(hessian, gradient)
+        return candidates[jnp.argmin(objective(candidates))]
 
     return jax.lax.fori_loop(0, NEWTON_STEPS, step, jnp.zeros((dim,), table.dtype))
 
 
-def fold_in(item_table: np.ndarray, history: np.ndarray, l2: float = 0.01) -> np.ndarray:
+def fold_in(item_table: np.ndarray, history: np.ndarray, l2: float = 0.03) -> np.ndarray:
     """The query vector that best explains `history` under a softmax over `item_table`.
 
     Args:
         item_table: `(num_items, dim)` frozen item embeddings.
         history: item ids (order does not matter; repeats count twice).
-        l2: ridge penalty keeping the query near the origin when the history is short.
+        l2: ridge penalty keeping the query near the origin when the history is short (0.03
+            recovers ~80% of a shipped two-tower user's own top-10 from their history).
 
     Returns:
         `(dim,)` float32 query vector.

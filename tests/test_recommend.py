@@ -123,3 +123,20 @@ def test_fold_in_solves_its_objective():
             assert loss(query + step * direction) >= base - 1e-7
     with pytest.raises(ValueError, match="empty"):
         fold_in(table, np.array([], dtype=int))
+
+
+def test_fold_in_stays_sane_on_a_short_history_with_little_regularisation():
+    rng = np.random.default_rng(1)
+    table = rng.normal(size=(60, 8)).astype(np.float32)
+    history = np.array([4, 9, 30])
+    query = fold_in(table, history, l2=1e-4)
+
+    def loss(q):
+        logits = table.astype(np.float64) @ q
+        return (np.log(np.exp(logits - logits.max()).sum()) + logits.max()
+                - logits[history].mean() + 1e-4 * q @ q)
+
+    assert np.all(np.isfinite(query))
+    assert loss(query.astype(np.float64)) < loss(np.zeros(8)) - 0.5
+    scores = table @ query
+    assert set(np.argsort(-scores)[:3]) == set(history)  # it explains the history it was fit to
