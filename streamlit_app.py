@@ -27,6 +27,8 @@ COMPARE = "compare"
 MODEL_CHOICES = [*MODELS, COMPARE]
 MODES = {"user": "A MovieLens user", "history": "Build a history"}
 K = 10
+# A custom history keeps its most recent MAX_HISTORY movies: the sequence models' context.
+MAX_HISTORY = 50
 
 st.set_page_config(page_title="recdemo: MovieLens recommenders", page_icon=":material/movie:",
                    layout="wide")
@@ -107,7 +109,10 @@ def init_state_from_url(user_ids: np.ndarray, dataset) -> None:
         known = [] if ids is None else [i for i in ids if i in dataset.movies.index]
         if ids is None or len(known) < len(ids):
             warnings.append("Some movie ids in the link's history are unknown and were dropped.")
-        state.history = known
+        if len(known) > MAX_HISTORY:
+            warnings.append(f"The link's history has {len(known)} movies; the most recent "
+                            f"{MAX_HISTORY} are kept.")
+        state.history = list(dict.fromkeys(known))[-MAX_HISTORY:]
     state.exclude_seen = params.get("seen", "hide") != "show"
     genres = sorted({g for gs in dataset.movies["genres"] for g in gs})
     state.genres = [g for g in params.get_all("genre") if g in genres]
@@ -131,9 +136,7 @@ def write_state_to_url(dataset_name: str) -> None:
         view["genre"] = list(state.genres)
     if state.get("similar_movie"):
         view["movie"] = str(state.similar_movie)
-    if dict(st.query_params.to_dict()) != {k: v if isinstance(v, str) else v[-1]
-                                          for k, v in view.items()}:
-        st.query_params.from_dict(view)
+    st.query_params.from_dict(view)
 
 
 def served_folder(model_key: str, dataset_name: str) -> str:
@@ -229,9 +232,9 @@ def actual_next_movie(dataset, split, user: int, recommenders: dict) -> None:
 
 
 def add_to_history(movie_id: int) -> None:
-    """Append a movie to the custom history (once)."""
+    """Append a movie to the custom history (once), keeping the most recent MAX_HISTORY."""
     if movie_id not in st.session_state.history:
-        st.session_state.history = [*st.session_state.history, movie_id]
+        st.session_state.history = [*st.session_state.history, movie_id][-MAX_HISTORY:]
 
 
 def add_searched_movie() -> None:
@@ -276,8 +279,9 @@ def history_panel(dataset, counts) -> list[int]:
     if not history:
         st.info("The history is empty: search for a title or pick a persona.")
         return []
-    st.caption("Watched, oldest first. Order matters to GRU4Rec and SASRec (they keep the "
-               "most recent 50); the two-tower model folds the whole set in.")
+    st.caption(f"Watched, oldest first ({len(history)}/{MAX_HISTORY}; adding more drops the "
+               "oldest). Order matters to GRU4Rec and SASRec, which read the most recent "
+               f"{MAX_HISTORY}; the two-tower model folds the whole set in.")
     for index, movie_id in enumerate(history):
         text, up, down, drop = st.columns([5, 1, 1, 1], vertical_alignment="center")
         text.markdown(f"{index + 1}. {movie_label(movies, movie_id)}")
@@ -337,7 +341,8 @@ def recommendation_list(model_key: str, recs: list, recommender, history: list[i
                        text=f"{rec.score:.2f}")
         in_history = st.session_state.mode == "history" and rec.movie_id in history
         action.button(":material/add:", key=f"promote-{model_key}-{rec.movie_id}",
-                      help="Add to the history (switches to a custom history)",
+                      help="Add to the history (from a MovieLens user: starts a custom history "
+                           f"from their {MAX_HISTORY - 1} most recent movies)",
                       on_click=promote, args=(rec.movie_id, history), disabled=in_history)
     st.caption("Scores: query · item dot products. “Because you watched”: the history items "
                "closest to the recommendation by item-embedding cosine similarity.")
@@ -347,7 +352,7 @@ def promote(movie_id: int, current_history: list[int]) -> None:
     """Move a recommended movie into a custom history (starting from the current one)."""
     state = st.session_state
     if state.mode != "history":
-        state.history = list(current_history)
+        state.history = list(current_history)[-(MAX_HISTORY - 1):]
         state.mode = "history"
     add_to_history(movie_id)
 
@@ -527,6 +532,7 @@ def retrain_panel(dataset_name: str, query: dict, recommenders: dict) -> None:
     elif busy and not st.session_state.run_folder:
         st.info("Another session is training a model right now; Retrain is available when it "
                 "finishes.")
+    earlier_runs(dataset_name)
     if not st.session_state.run_folder:
         return
     folder = Path(st.session_state.run_folder)
@@ -538,6 +544,25 @@ def retrain_panel(dataset_name: str, query: dict, recommenders: dict) -> None:
     if progress["status"] == "done":
         model_key = retrain.read_request(folder)["model"]
         retrain_result(folder / "artifact", model_key, query, recommenders, dataset_name)
+
+
+def earlier_runs(dataset_name: str) -> None:
+    """Reopen a finished run (a closed tab or another session's run is not lost)."""
+    finished = [str(f) for f in retrain.list_finished(dataset_name=dataset_name)]
+    if not finished:
+        return
+
+    def describe(folder: str) -> str:
+        request = retrain.read_request(Path(folder))
+        return (f"{Path(folder).name}: {DISPLAY_NAMES[request['model']]}, "
+                f"{request['epochs']} epochs, lr {request['learning_rate']}, "
+                f"dim {request['embedding_dim']}")
+
+    pick, show = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox("Finished runs", finished, format_func=describe, key="earlier_run")
+    if show.button("Open run", key="open-run"):
+        st.session_state.run_folder = chosen
+        st.session_state.run_decided = False
 
 
 def show_progress(folder: Path, progress: dict) -> None:
@@ -685,7 +710,7 @@ def map_tab(page: PageContext) -> None:
 
 def retrain_tab(page: PageContext) -> None:
     """Retrain controls and results."""
-    retrain_panel(page.dataset_name, page.query, page.recommenders)
+    retrain_panel(page.dataset_name, page.query, page.available)
 
 
 TAB_RENDERERS = {"Recommendations": recommendations_tab, "Similar movies": similar_tab,
@@ -727,7 +752,7 @@ def main() -> None:
         if st.session_state.mode == "user":
             user, history = user_panel(dataset, split)
             query = {"user_id": user}
-            actual_next_movie(dataset, split, user, recommenders)
+            actual_next_movie(dataset, split, user, available)
         else:
             history = history_panel(dataset, counts)
             query = {"history": history}

@@ -169,3 +169,27 @@ def test_retrain_runs_in_background_refuses_a_second_and_can_be_used(app):
     [b for b in at.button if b.label == "Restore shipped artifacts"][0].click()
     settle(at)
     assert at.session_state.served == {}
+
+
+def test_long_history_in_the_url_is_truncated_with_a_warning(app):
+    ids = ",".join(str(i) for i in range(1, 81))
+    at = app(mode="history", history=ids)
+    assert list(at.session_state.history) == list(range(31, 81))
+    assert any("most recent 50" in w.value for w in at.warning)
+    assert len(top_titles(at)) == 10
+
+
+def test_without_movielens_the_app_explains_how_to_provide_it(real_data, tmp_path, monkeypatch):
+    # Last in this file: it empties the process-wide caches the other tests share.
+    import streamlit as st
+
+    monkeypatch.setenv("RECDEMO_DATA_DIR", str(tmp_path / "empty"))
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.run()
+        assert not at.exception
+        assert "RECDEMO_DATA_DIR" in at.error[0].value
+        assert any("may not be redistributed" in m.value for m in at.markdown)
+    finally:
+        st.cache_resource.clear()
