@@ -169,6 +169,13 @@ def test_retrain_runs_in_background_refuses_a_second_and_can_be_used(app):
     [b for b in at.button if b.label == "Restore shipped artifacts"][0].click()
     settle(at)
     assert at.session_state.served == {}
+    # A new session (a reopened tab) finds the finished run and can still use it.
+    later = app()
+    later.session_state["tab"] = "Retrain"
+    settle(later)
+    later.button(key="open-run").click()
+    settle(later)
+    assert any(b.key == "use-new" for b in later.button)
 
 
 def test_long_history_in_the_url_is_truncated_with_a_warning(app):
