@@ -21,6 +21,7 @@ import recdemo  # noqa: F401  (pins the JAX backend before keras is imported)
 from recdemo import RecdemoError, artifacts, insights, retrain
 from recdemo.data import DATASETS, how_to_provide
 from recdemo.models import DISPLAY_NAMES, MODELS
+from recdemo.presets import preset
 from recdemo.serving import load_data, recommender_from_folder
 
 COMPARE = "compare"
@@ -29,6 +30,7 @@ MODES = {"user": "A MovieLens user", "history": "Build a history"}
 K = 10
 # A custom history keeps its most recent MAX_HISTORY movies: the sequence models' context.
 MAX_HISTORY = 50
+LEARNING_RATES = [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
 
 st.set_page_config(page_title="recdemo: MovieLens recommenders", page_icon=":material/movie:",
                    layout="wide")
@@ -508,13 +510,17 @@ def embedding_map(recommender, history: list[int], query: dict, recs: list, data
 def retrain_panel(dataset_name: str, query: dict, recommenders: dict) -> None:
     """Controls, live progress, and the before/after comparison of a retrained model."""
     busy = retrain.training_in_progress()
-    with st.form("retrain"):
-        columns = st.columns(4)
-        model_key = columns[0].selectbox("Model", list(MODELS), format_func=DISPLAY_NAMES.get)
-        epochs = columns[1].number_input("Epochs", 1, 100, 8)
-        learning_rate = columns[2].select_slider(
-            "Learning rate", [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2], value=3e-3)
-        embedding_dim = columns[3].select_slider("Embedding size", [16, 32, 64, 128], value=64)
+    model_key = st.selectbox("Model to retrain", list(MODELS), format_func=DISPLAY_NAMES.get,
+                             key="retrain_model")
+    model_defaults, train_defaults = preset("quick", model_key)
+    # The form's defaults are the model's quick preset; keys per model keep them apart.
+    with st.form(f"retrain-{model_key}"):
+        columns = st.columns(3)
+        epochs = columns[0].number_input("Epochs", 1, 100, train_defaults["epochs"])
+        learning_rate = columns[1].select_slider(
+            "Learning rate", LEARNING_RATES, value=train_defaults["learning_rate"])
+        embedding_dim = columns[2].select_slider(
+            "Embedding size", [16, 32, 64, 128], value=model_defaults["embedding_dim"])
         submitted = st.form_submit_button("Retrain", type="primary",
                                           icon=":material/model_training:")
     st.caption("The quick configuration finishes in about a minute on 2 CPU cores. Training "

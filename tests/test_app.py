@@ -141,8 +141,8 @@ def test_quality_and_embedding_map_tabs(app):
 def _submit_retrain(at, model="two_tower", epochs=1):
     at.session_state["tab"] = "Retrain"
     settle(at)
-    model_box = [s for s in at.selectbox if s.label == "Model"][-1]
-    model_box.set_value(model)
+    at.selectbox(key="retrain_model").set_value(model)
+    settle(at)
     at.number_input[0].set_value(epochs)
     [b for b in at.button if "Retrain" in b.label][0].click()
     return settle(at)
