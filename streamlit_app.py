@@ -116,8 +116,7 @@ def init_state_from_url(user_ids: np.ndarray, dataset) -> None:
                             f"{MAX_HISTORY} are kept.")
         state.history = list(dict.fromkeys(known))[-MAX_HISTORY:]
     state.exclude_seen = params.get("seen", "hide") != "show"
-    genres = sorted({g for gs in dataset.movies["genres"] for g in gs})
-    state.genres = [g for g in params.get_all("genre") if g in genres]
+    state.genres = [g for g in params.get_all("genre") if g in insights.genre_names(dataset.movies)]
     movie = params.get("movie")
     state.similar_movie = int(movie) if movie and movie.isdigit() and int(
         movie) in dataset.movies.index else None
@@ -168,8 +167,7 @@ def sidebar(dataset) -> None:
         st.radio("Model", MODEL_CHOICES, key="model",
                  format_func=lambda k: "Compare all three" if k == COMPARE else DISPLAY_NAMES[k])
         st.toggle("Exclude watched movies", key="exclude_seen")
-        genres = sorted({g for gs in dataset.movies["genres"] for g in gs})
-        st.multiselect("Only these genres", genres, key="genres",
+        st.multiselect("Only these genres", insights.genre_names(dataset.movies), key="genres",
                        placeholder="All genres")
         if st.session_state.served:
             st.info("Serving a retrained model for: " + ", ".join(
@@ -738,7 +736,8 @@ def main() -> None:
         return
     init_state_from_url(split.users, dataset)
     sidebar(dataset)
-    for warning in st.session_state.url_warnings:
+    # A link's problems are said once, on the first page of the session.
+    for warning in st.session_state.pop("url_warnings", []):
         st.warning(warning)
 
     keys = list(MODELS) if st.session_state.model == COMPARE else [st.session_state.model]

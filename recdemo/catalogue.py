@@ -1,4 +1,4 @@
-"""Movie look-ups by title: exact resolution for the CLI, search-as-you-type for the app."""
+"""Movie look-ups by title for the command line (`--title`)."""
 
 from __future__ import annotations
 
@@ -35,17 +35,3 @@ def resolve_title(movies: pd.DataFrame, title: str) -> int:
     hint = f" Did you mean: {'; '.join(close)}?" if close else ""
     raise RecdemoError(f"Unknown title {title!r}.{hint}")
 
-
-def search_titles(movies: pd.DataFrame, query: str, limit: int = 20) -> list[int]:
-    """Movie ids whose title contains every word of `query`, titles starting with it first."""
-    words = query.casefold().split()
-    if not words:
-        return []
-    titles = movies["title"].str.casefold()
-    hit = pd.Series(True, index=movies.index)
-    for word in words:
-        hit &= titles.str.contains(word, regex=False)
-    found = titles[hit]
-    starts = found.str.startswith(words[0])
-    ordered = list(found[starts].sort_values().index) + list(found[~starts].sort_values().index)
-    return [int(i) for i in ordered[:limit]]

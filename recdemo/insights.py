@@ -60,6 +60,11 @@ def popularity_percentiles(counts: np.ndarray, catalogue: np.ndarray) -> np.ndar
     return 100.0 * np.searchsorted(real, counts, side="left") / max(len(real), 1)
 
 
+def genre_names(movies: pd.DataFrame) -> list[str]:
+    """Every genre of the catalogue, sorted."""
+    return sorted({g for genres in movies["genres"] for g in genres})
+
+
 def genre_diversity(movies: pd.DataFrame, movie_ids: list[int]) -> int:
     """How many distinct genres a list of movies covers."""
     return len({g for i in movie_ids for g in movies.loc[i, "genres"]})
