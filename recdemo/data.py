@@ -131,12 +131,22 @@ def locate(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
             raise RecdemoError(
                 f"RECDEMO_DATA_DIR={env_dir} has no {name} files. " + how_to_provide(name))
         return found
-    found = _extracted_in(cache_dir(), name)
+    found = _in_cache(name)
     if found is not None:
         return found
     if not download:
         raise RecdemoError(how_to_provide(name))
     return _download(name)
+
+
+def _in_cache(name: str) -> Path | None:
+    # A copy put there by hand (`<cache>/<name>/`) or by `keras.utils.get_file`, which extracts
+    # `<name>.zip` into `<cache>/<name>_extracted/<name>/`.
+    for root in (cache_dir(), cache_dir() / f"{name}_extracted"):
+        found = _extracted_in(root, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _download(name: str) -> Path:
@@ -152,10 +162,9 @@ def _download(name: str) -> Path:
     except Exception as exc:  # Offline, refused, or a bad checksum: all say the same to a person.
         raise RecdemoError(f"Could not download {name} ({exc.__class__.__name__}). "
                            + how_to_provide(name)) from None
-    for root in (target, *target.glob("*_extracted")):
-        found = _extracted_in(root, name)
-        if found is not None:
-            return found
+    found = _in_cache(name)
+    if found is not None:
+        return found
     raise RecdemoError(f"The {name} download did not contain the expected files. "
                        + how_to_provide(name))
 

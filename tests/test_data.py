@@ -59,6 +59,26 @@ def test_environment_then_cache(tmp_path, monkeypatch, synthetic_dir):
     assert locate("ml-100k", download=False) == synthetic_dir / "ml-100k"
 
 
+def test_a_previous_download_in_the_cache_is_found(tmp_path, monkeypatch):
+    monkeypatch.delenv("RECDEMO_DATA_DIR", raising=False)
+    monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path))
+    extracted = write_ml100k(tmp_path / "ml-100k_extracted")  # keras.utils.get_file's layout
+    assert locate("ml-100k", download=False) == extracted
+
+
+def test_offline_download_fails_with_one_clear_line(tmp_path, monkeypatch):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("Could not resolve host")
+
+    monkeypatch.delenv("RECDEMO_DATA_DIR", raising=False)
+    monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(RecdemoError, match="Could not download ml-100k.*RECDEMO_DATA_DIR"):
+        locate("ml-100k")
+
+
 def test_missing_dataset_says_where_to_put_it(tmp_path, monkeypatch):
     monkeypatch.delenv("RECDEMO_DATA_DIR", raising=False)
     monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path))
