@@ -455,12 +455,16 @@ def quality_panel(folders: dict[str, str]) -> None:
         history = artifact_json(folder, "history.json")
         provenance = artifact_json(folder, "provenance.json")
         config = artifact_json(folder, "config.json")
+        seed_run = next((run for run in artifact_json(folder, "metrics.json").get("seeds", [])
+                         if run["seed"] == provenance["seed"]), {})
+        refit = (f" Then refitted on train + validation for {provenance['best_epoch']} epochs "
+                 "(the curves are the selection run)." if seed_run.get("refit") else "")
         st.altair_chart(history_charts(history, DISPLAY_NAMES[key]))
         with st.expander(f"{DISPLAY_NAMES[key]}: provenance and hyperparameters"):
             st.markdown(
                 f"Trained **{provenance['created_at']}** on **{provenance['device']}**, "
                 f"{provenance['epochs_run']} epochs (best {provenance['best_epoch']}), "
-                f"seed {provenance['seed']}, {provenance['wall_seconds']} s. "
+                f"seed {provenance['seed']}, {provenance['wall_seconds']} s.{refit} "
                 f"Data sha256: `{json.dumps(provenance['data_sha256'])}`.")
             st.json({"model": config["config"], "training": config["train"]}, expanded=False)
 
