@@ -76,6 +76,7 @@ def test_real_browser_session(served_app):
         _idle(page)
         page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
         print(f"cold start to first top-10: {time.time() - started:.1f} s")
+        page.wait_for_timeout(2000)  # let the canvas tables and bars paint
         page.screenshot(path=str(SHOTS / "1-user.png"))
 
         # Pick another user through the searchable selectbox.
@@ -94,6 +95,7 @@ def test_real_browser_session(served_app):
         page.get_by_text("Compare all three", exact=True).click()
         _idle(page)
         page.get_by_text("Top 10 from all three models").wait_for()
+        page.wait_for_timeout(2000)  # let the canvas tables and bars paint
         page.screenshot(path=str(SHOTS / "2-compare.png"))
 
         # Build a three-title history by typing into the title search.
@@ -109,6 +111,7 @@ def test_real_browser_session(served_app):
         page.get_by_text("SASRec", exact=True).first.click()
         _idle(page)
         page.get_by_text("Top 10 from SASRec").wait_for()
+        page.wait_for_timeout(2000)  # let the canvas tables and bars paint
         page.screenshot(path=str(SHOTS / "3-history.png"))
         body = page.inner_text("body")
         assert "Traceback" not in body and "Toy Story" in body
