@@ -298,7 +298,8 @@ def history_panel(dataset, counts) -> list[int]:
 def recommendations_for(recommender, query: dict, dataset) -> list:
     """Top-K after the genre filter, through the single `recommend` path."""
     wanted = set(st.session_state.genres)
-    ranked = recommender.recommend(**query, k=dataset.num_items,
+    # With a genre filter the top-K is found further down the full ranking.
+    ranked = recommender.recommend(**query, k=dataset.num_items if wanted else K,
                                    exclude_seen=st.session_state.exclude_seen)
     if wanted:
         ranked = [r for r in ranked if wanted & set(dataset.movies.loc[r.movie_id, "genres"])]
@@ -318,11 +319,10 @@ def recommendation_list(model_key: str, recs: list, recommender, history: list[i
         f":blue-badge[popularity percentile {np.mean(percentiles[ids]):.0f}] "
         f":violet-badge[{insights.genre_diversity(movies, ids)} genres]")
     top_score, low_score = recs[0].score, recs[-1].score
-    narrow = agreement is not None  # three lists side by side: the score bar goes under the text
+    narrow = agreement is not None  # three lists side by side: one column per movie
     for rank, rec in enumerate(recs, start=1):
         if narrow:
-            text, action = st.columns([5, 1], vertical_alignment="center")
-            score = text
+            text = score = action = st.container()
         else:
             text, score, action = st.columns([7, 2, 1], vertical_alignment="center")
         badge = ""
@@ -340,7 +340,9 @@ def recommendation_list(model_key: str, recs: list, recommender, history: list[i
         score.progress(float(np.clip(0.15 + 0.85 * (rec.score - low_score) / spread, 0, 1)),
                        text=f"{rec.score:.2f}")
         in_history = st.session_state.mode == "history" and rec.movie_id in history
-        action.button(":material/add:", key=f"promote-{model_key}-{rec.movie_id}",
+        action.button(":material/add: Add to history" if narrow else ":material/add:",
+                      type="tertiary" if narrow else "secondary",
+                      key=f"promote-{model_key}-{rec.movie_id}",
                       help="Add to the history (from a MovieLens user: starts a custom history "
                            f"from their {MAX_HISTORY - 1} most recent movies)",
                       on_click=promote, args=(rec.movie_id, history), disabled=in_history)

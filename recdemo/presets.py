@@ -25,7 +25,7 @@ PRESETS: dict[str, dict[str, dict]] = {
                     "train": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3,
                               "patience": 0}},
         "sasrec": {"model": {"embedding_dim": 64, "max_len": 50, "loss": "ce"},
-                   "train": {"epochs": 8, "batch_size": 128, "learning_rate": 3e-3,
+                   "train": {"epochs": 6, "batch_size": 128, "learning_rate": 3e-3,
                              "patience": 0}},
     },
 }

@@ -97,11 +97,10 @@ def build_model(model_key: str, dataset: Dataset, **hyperparameters) -> Retrieva
 
 
 def build_from_config(model: RetrievalModel) -> None:
-    """Create the model's variables with one forward pass on dummy inputs."""
-    if model.query_kind == "user":
-        model.query_embeddings(np.zeros((1,), np.int32))
-    else:
-        model.query_embeddings(np.ones((1, model.max_len), np.int32))
+    """Create the model's variables with one symbolic pass of the query path (no real
+    computation: faster than an eager call, which matters for the app's cold start)."""
+    shape = (1,) if model.query_kind == "user" else (1, model.max_len)
+    model.query_embeddings(keras.KerasTensor(shape, dtype="int32"))
     # Every variable exists now (the item tables are built with the query path); mark the model
     # built so Keras lets it save and load weights without a training-shaped call.
     model.built = True
