@@ -6,6 +6,7 @@ Every error a person can cause ends as one line on stderr and exit status 2, nev
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -96,13 +97,15 @@ def run_train(args) -> None:
     keys = list(MODELS) if args.model == "all" else [args.model]
     overrides = {k: getattr(args, k) for k in _HYPERPARAMETER_FLAGS if getattr(args, k) is not None}
     train_overrides = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
+    if args.name and len(keys) > 1:
+        raise RecdemoError("--name names one artifact folder: use it with a single --model.")
     for key in keys:
-        accepted = MODELS[key].__init__.__code__.co_varnames
+        accepted = inspect.signature(MODELS[key]).parameters
         model_overrides = {k: v for k, v in overrides.items() if k in accepted}
         folder = train_and_save(key, dataset, split, preset_name=args.preset, seeds=seeds,
                                 model_overrides=model_overrides,
                                 train_overrides=train_overrides, root=args.out,
-                                name=args.name if len(keys) == 1 else None, progress=True)
+                                name=args.name, progress=True)
         print(f"saved {folder}")
 
 

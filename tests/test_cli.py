@@ -92,3 +92,21 @@ def test_real_process_prints_no_traceback(synthetic_dir, tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2
         assert "Traceback" not in done.stderr and done.stderr.strip()
+
+
+def test_train_command_writes_an_artifact_with_overrides(synthetic_dir, tmp_path, capsys):
+    code = main(["train", "--model", "sasrec", "--preset", "quick", "--epochs", "1",
+                 "--embedding-dim", "8", "--num-heads", "1", "--max-len", "6", "--hidden-dim",
+                 "99", "--out", str(tmp_path), "--data-dir", str(synthetic_dir)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "saved" in out
+    config = json.loads((tmp_path / "ml-100k" / "sasrec" / "config.json").read_text())
+    assert config["config"]["embedding_dim"] == 8 and config["config"]["max_len"] == 6
+    assert "hidden_dim" not in config["config"]  # a GRU4Rec-only flag is not passed to SASRec
+    assert config["train"]["epochs"] == 1 and config["train"]["preset"] == "quick"
+
+
+def test_train_name_needs_a_single_model(synthetic_dir, tmp_path, capsys):
+    code = main(["train", "--model", "all", "--name", "x", "--out", str(tmp_path),
+                 "--data-dir", str(synthetic_dir)])
+    assert code == 2 and "--name" in capsys.readouterr().err
