@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from recdemo import artifacts
+from recdemo import RecdemoError, artifacts
 from recdemo.data import Dataset, load
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit, leave_one_out
@@ -23,7 +23,7 @@ def recommender_from_folder(folder: str | os.PathLike, dataset: Dataset,
     """A `Recommender` over a verified artifact folder (RecdemoError if missing or corrupt)."""
     _, model = artifacts.load_model(Path(folder))
     if model.num_items != dataset.num_items:
-        raise artifacts.RecdemoError(
+        raise RecdemoError(
             f"Artifact {folder} was trained on another item space ({model.num_items} ids) "
             f"than {dataset.name} ({dataset.num_items}).")
     return Recommender(model, dataset, split)
