@@ -20,6 +20,7 @@ import streamlit as st
 import recdemo  # noqa: F401  (pins the JAX backend before keras is imported)
 from recdemo import RecdemoError, artifacts, insights, retrain
 from recdemo.data import DATASETS, how_to_provide
+from recdemo.metrics import target_ranks
 from recdemo.models import DISPLAY_NAMES, MODELS
 from recdemo.presets import preset
 from recdemo.serving import load_data, recommender_from_folder
@@ -224,8 +225,8 @@ def actual_next_movie(dataset, split, user: int, recommenders: dict) -> None:
                     f"{genres_text(dataset.movies, target)}")
         history = split.history(user)
         for key, recommender in recommenders.items():
-            scores = recommender.scores([user], [history])[0]
-            rank = int((scores >= scores[target]).sum())
+            scores = recommender.scores([user], [history])
+            rank = int(target_ranks(scores, np.array([target]))[0])
             verdict = ":green-badge[hit]" if rank <= K else ":red-badge[miss]"
             st.markdown(f"{DISPLAY_NAMES[key]}: rank **{rank}** of "
                         f"{int(np.isfinite(scores).sum())} — {verdict}")

@@ -90,8 +90,9 @@ def start(model_key: str, dataset_name: str, *, epochs: int, learning_rate: floa
         write_json_atomically(folder / "progress.json",
                               {"status": "starting", "epoch": 0, "epochs": epochs, "history": []})
         log = open(folder / "train.log", "wb")
-        subprocess.Popen([sys.executable, "-m", "recdemo.retrain", str(folder),
-                          "--lock-fd", str(fd)], pass_fds=(fd,), stdout=log,
+        # The child inherits the locked descriptor (pass_fds) and holds it until it exits.
+        subprocess.Popen([sys.executable, "-m", "recdemo.retrain", str(folder)],
+                         pass_fds=(fd,), stdout=log,
                          stderr=subprocess.STDOUT, start_new_session=True,
                          cwd=Path(__file__).resolve().parent.parent)
         log.close()
@@ -161,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     """Child entry point: train the run in `folder`, holding the inherited lock until exit."""
     parser = argparse.ArgumentParser(prog="python -m recdemo.retrain")
     parser.add_argument("folder", type=Path)
-    parser.add_argument("--lock-fd", type=int, help="the inherited, already locked descriptor")
     args = parser.parse_args(argv)
     try:
         _run(args.folder)
