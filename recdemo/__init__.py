@@ -11,9 +11,14 @@ if "keras" in sys.modules and sys.modules["keras"].backend.backend() != "jax":
     raise ImportError("recdemo needs the JAX backend of Keras: import recdemo before keras, "
                       "or set KERAS_BACKEND=jax.")
 os.environ["KERAS_BACKEND"] = "jax"
-# TensorFlow arrives with keras-hub; keep it quiet and off any GPU (JAX owns the device).
+# keras-hub depends on tensorflow-text and imports TensorFlow when it can (~4 s, ~900 MB, and
+# CUDA/absl noise on stderr), yet the layers recdemo uses run on JAX without it. keras-hub's own
+# guard (`try_import_tensorflow`) treats a blocked import as "not installed", so recdemo keeps
+# TensorFlow out of its processes unless it is already imported or explicitly allowed.
+if os.environ.get("RECDEMO_ALLOW_TENSORFLOW") != "1":
+    sys.modules.setdefault("tensorflow", None)
+    sys.modules.setdefault("tensorflow_text", None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 
 __version__ = "0.1.0"
 

@@ -14,22 +14,64 @@ from pathlib import Path
 from recdemo import RecdemoError
 from recdemo.data import DATASETS
 from recdemo.models import MODELS
+from recdemo.models.sasrec import LOSSES
+from recdemo.models.two_tower import OBJECTIVES
 from recdemo.presets import PRESETS
 
+
+def _number(kind: type, low: float, inclusive: bool = True, high: float | None = None):
+    """An argparse type: `kind` within [low, high) (or (low, ...) when not inclusive)."""
+    bound = (f"in [{low}, {high})" if high is not None
+             else f">= {low}" if inclusive else f"> {low}")
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__} {bound}, "
+                                             f"got {text!r}") from None
+        ok = value == value and value != float("inf") and (
+            value >= low if inclusive else value > low) and (high is None or value < high)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__} {bound}, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _artifact_name(text: str) -> str:
+    from recdemo.artifacts import check_name
+
+    try:
+        return check_name(text)
+    except RecdemoError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_POSITIVE_INT = _number(int, 1)
 # Model hyperparameter flags: flag name -> (type, help). Only flags a person sets override the
 # preset, and only those the chosen model accepts are passed on.
 _HYPERPARAMETER_FLAGS = {
-    "embedding_dim": (int, "query/item embedding width"),
-    "hidden_dim": (int, "GRU units (gru4rec)"),
-    "max_len": (int, "most recent items kept per history (gru4rec, sasrec)"),
-    "num_blocks": (int, "Transformer blocks (sasrec)"),
-    "num_heads": (int, "attention heads (sasrec)"),
-    "dropout": (float, "dropout rate"),
-    "loss": (str, "sasrec loss: ce or bce"),
-    "objective": (str, "two_tower objective: softmax or mse"),
+    "embedding_dim": (_number(int, 2), "query/item embedding width"),
+    "hidden_dim": (_POSITIVE_INT, "GRU units (gru4rec)"),
+    "max_len": (_POSITIVE_INT, "most recent items kept per history (gru4rec, sasrec)"),
+    "num_blocks": (_POSITIVE_INT, "Transformer blocks (sasrec)"),
+    "num_heads": (_POSITIVE_INT, "attention heads (sasrec)"),
+    "dropout": (_number(float, 0.0, high=1.0), "dropout rate in [0, 1)"),
+    "loss": (str, f"sasrec loss: {' or '.join(LOSSES)}"),
+    "objective": (str, f"two_tower objective: {' or '.join(OBJECTIVES)}"),
 }
-_TRAIN_FLAGS = {"epochs": int, "batch_size": int, "learning_rate": float, "weight_decay": float,
-                "patience": int}
+_CHOICES = {"loss": LOSSES, "objective": OBJECTIVES}
+_TRAIN_FLAGS = {"epochs": _POSITIVE_INT, "batch_size": _POSITIVE_INT,
+                "learning_rate": _number(float, 0.0, inclusive=False),
+                "weight_decay": _number(float, 0.0), "patience": _number(int, 0)}
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
@@ -40,23 +82,25 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all three commands."""
-    parser = argparse.ArgumentParser(prog="python -m recdemo", description=__doc__)
+    parser = _OneLineParser(prog="python -m recdemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train models and write artifacts")
     train.add_argument("--model", required=True, choices=[*MODELS, "all"])
     _add_data_flags(train)
     train.add_argument("--preset", default="full", choices=sorted(PRESETS))
-    train.add_argument("--seed", type=int, help="one seed (default 0)")
-    train.add_argument("--seeds", type=int, nargs="+",
+    train.add_argument("--seed", type=_number(int, 0), help="one seed (default 0)")
+    train.add_argument("--seeds", type=_number(int, 0), nargs="+",
                        help="several seeds: metrics report their mean, the best seed by "
                             "validation NDCG@10 is saved")
     train.add_argument("--out", help="artifact root (default: the shipped artifacts/)")
-    train.add_argument("--name", help="artifact folder name (default: the model key)")
+    train.add_argument("--name", type=_artifact_name,
+                       help="artifact folder name, a plain identifier (default: the model key)")
     for flag, kind in _TRAIN_FLAGS.items():
         train.add_argument(f"--{flag.replace('_', '-')}", type=kind)
     for flag, (kind, text) in _HYPERPARAMETER_FLAGS.items():
-        train.add_argument(f"--{flag.replace('_', '-')}", type=kind, help=text)
+        train.add_argument(f"--{flag.replace('_', '-')}", type=kind, help=text,
+                           choices=_CHOICES.get(flag))
 
     evaluate = commands.add_parser("evaluate", help="full-ranking metrics of an artifact")
     evaluate.add_argument("--model", required=True, choices=list(MODELS))
@@ -71,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--history", help="comma-separated movie ids, oldest first")
     query.add_argument("--title", action="append", help="a movie title (repeat, oldest first)")
     query.add_argument("--batch", help="JSON lines file of {id, user_id} or {id, history}")
-    recommend.add_argument("--k", type=int, default=10)
+    recommend.add_argument("--k", type=int, default=10, help="how many movies (>= 1)")
     recommend.add_argument("--include-seen", action="store_true",
                            help="keep movies of the history in the ranking")
     recommend.add_argument("--json", action="store_true", help="print JSON")
@@ -89,8 +133,8 @@ def _recommender(args):
 
 def run_train(args) -> None:
     """Train the chosen model(s) over the chosen seeds and save artifacts."""
+    from recdemo.experiment import train_and_save
     from recdemo.serving import load_data
-    from recdemo.train_run import train_and_save
 
     dataset, split = load_data(args.dataset, args.data_dir)
     seeds = args.seeds or [args.seed if args.seed is not None else 0]
@@ -110,16 +154,43 @@ def run_train(args) -> None:
 
 
 def run_evaluate(args) -> None:
-    """Print an artifact's metrics beside most-popular, computed now."""
+    """Print an artifact's metrics beside most-popular, computed now.
+
+    A refitted artifact (two-tower) trained on the validation targets, so scoring it on them
+    would be dishonest: for `--split valid` its selection run's recorded metrics are printed,
+    with a note saying so.
+    """
+    from recdemo import artifacts
     from recdemo.evaluation import evaluate, most_popular
 
     recommender = _recommender(args)
-    rows = [(args.model, evaluate(recommender, args.split)),
+    folder = artifacts.artifact_dir(args.model, args.dataset, args.artifacts)
+    note = None
+    if args.split == "valid" and _was_refitted(folder):
+        metrics = artifacts.read_json(folder, "metrics.json", dict).get("valid")
+        if not isinstance(metrics, dict):
+            raise RecdemoError(f"Artifact {folder} records no validation metrics.")
+        note = ("note: this model was refitted on train + validation, so its validation "
+                "metrics are those recorded for the selection run before the refit.")
+    else:
+        metrics = evaluate(recommender, args.split)
+    rows = [(args.model, metrics),
             ("most_popular", most_popular(recommender.dataset, recommender.split, args.split))]
     print(f"{'model':<14}{'split':<7}{'HR@10':>8}{'NDCG@10':>9}{'MRR':>8}")
-    for name, metrics in rows:
-        print(f"{name:<14}{args.split:<7}{metrics['hr@10']:>8.4f}{metrics['ndcg@10']:>9.4f}"
-              f"{metrics['mrr']:>8.4f}")
+    for name, row in rows:
+        print(f"{name:<14}{args.split:<7}{row['hr@10']:>8.4f}{row['ndcg@10']:>9.4f}"
+              f"{row['mrr']:>8.4f}")
+    if note:
+        print(note)
+
+
+def _was_refitted(folder) -> bool:
+    from recdemo import artifacts
+
+    seed = artifacts.read_json(folder, "provenance.json", dict).get("seed")
+    runs = artifacts.read_json(folder, "metrics.json", dict).get("seeds", [])
+    return any(isinstance(run, dict) and run.get("seed") == seed and run.get("refit")
+               for run in runs)
 
 
 def _parse_history(text: str) -> list[int]:
@@ -138,6 +209,8 @@ def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:
     if not isinstance(request, dict):
         return {"id": None, "error": "not a JSON object"}
     out = {"id": request.get("id")}
+    if ("user_id" in request) == ("history" in request):
+        return {**out, "error": "give exactly one of user_id or history"}
     try:
         items = recommender.recommend(user_id=request.get("user_id"),
                                       history=request.get("history"), k=k,
@@ -185,7 +258,10 @@ COMMANDS = {"train": run_train, "evaluate": run_evaluate, "recommend": run_recom
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 2 a person's error)."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # a usage error (2) or --help (0), already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         COMMANDS[args.command](args)
     except RecdemoError as exc:

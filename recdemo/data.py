@@ -8,6 +8,7 @@ from GroupLens with its official sha256 verified.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import re
@@ -31,7 +32,15 @@ ML100K_GENRES = (
     "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance",
     "Sci-Fi", "Thriller", "War", "Western",
 )
-_TITLE_YEAR = re.compile(r"\((\d{4})\)\s*$")
+_TITLE_YEAR = re.compile(r"\(([0-9]{4})\)\s*$")
+_ASCII_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def _int(text: str) -> int:
+    """A strict ASCII integer (`int` also takes "1_000", " 7" and non-ASCII digits)."""
+    if not _ASCII_INT.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,9 +71,13 @@ class Dataset:
         """Size of the user id space: the largest user id + 1."""
         return int(self.ratings["user_id"].max()) + 1
 
-    def file_checksums(self) -> dict[str, str]:
-        """sha256 of each data file this dataset was read from."""
+    @functools.cached_property
+    def _checksums(self) -> dict[str, str]:
         return {f: sha256_of(self.directory / f) for f in DATA_FILES[self.name]}
+
+    def file_checksums(self) -> dict[str, str]:
+        """sha256 of each data file this dataset was read from (computed once)."""
+        return dict(self._checksums)
 
 
 def sha256_of(path: Path) -> str:
@@ -170,10 +183,13 @@ def _download(name: str) -> Path:
 
 
 def _read_lines(path: Path) -> list[str]:
+    # Split on newlines only: `str.splitlines` also splits on U+0085 and other separators that
+    # are valid latin-1 bytes inside a title.
     try:
-        return path.read_text(encoding="latin-1").splitlines()
+        text = path.read_text(encoding="latin-1")
     except OSError as exc:
         raise RecdemoError(f"Cannot read {path}: {exc.strerror}.") from None
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _parse_ratings(path: Path, separator: str) -> pd.DataFrame:
@@ -185,13 +201,13 @@ def _parse_ratings(path: Path, separator: str) -> pd.DataFrame:
         try:
             if len(fields) != 4:
                 raise ValueError
-            user, movie, rating, stamp = (int(f) for f in fields)
-            if user <= 0 or movie <= 0:
+            user, movie, rating, stamp = (_int(f) for f in fields)
+            if user <= 0 or movie <= 0 or not 1 <= rating <= 5 or stamp < 0:
                 raise ValueError
         except ValueError:
             raise RecdemoError(
-                f"{path}, line {number}: expected 4 positive integers "
-                f"(user, movie, rating, timestamp), got {line[:80]!r}.") from None
+                f"{path}, line {number}: expected user id > 0, movie id > 0, rating 1-5 and "
+                f"timestamp >= 0 (integers), got {line[:80]!r}.") from None
         rows.append((user, movie, rating, stamp))
     if not rows:
         raise RecdemoError(f"{path} holds no ratings.")
@@ -204,7 +220,7 @@ def _year_of(title: str, release_date: str = "") -> float:
     if match:
         return float(match.group(1))
     tail = release_date.strip()[-4:]
-    return float(tail) if tail.isdigit() else float("nan")
+    return float(tail) if re.fullmatch("[0-9]{4}", tail) else float("nan")
 
 
 def _movie_frame(rows: list[tuple], path: Path) -> pd.DataFrame:
@@ -226,8 +242,8 @@ def _parse_ml100k_items(path: Path) -> pd.DataFrame:
         try:
             if len(fields) != 5 + len(ML100K_GENRES):
                 raise ValueError
-            movie = int(fields[0])
-            flags = [int(f) for f in fields[5:]]
+            movie = _int(fields[0])
+            flags = [_int(f) for f in fields[5:]]
             if movie <= 0 or any(f not in (0, 1) for f in flags):
                 raise ValueError
         except ValueError:
@@ -248,7 +264,7 @@ def _parse_ml1m_movies(path: Path) -> pd.DataFrame:
         try:
             if len(fields) != 3:
                 raise ValueError
-            movie = int(fields[0])
+            movie = _int(fields[0])
             if movie <= 0:
                 raise ValueError
         except ValueError:

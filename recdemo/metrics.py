@@ -2,7 +2,9 @@
 
 A target's rank is the number of candidates scoring **>=** the target (the target included), so
 a model that gives many items the same score gets no credit for the tie. Masked candidates carry
-`-inf` and never count.
+`-inf` and never count. NaN is ranked as badly as possible: a NaN candidate counts as beating
+the target, and a NaN target ranks last among the unmasked candidates (`scores >= nan` is False
+everywhere, which would otherwise make a diverged model look perfect).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
         `(batch,)` int ranks; 1 is best.
     """
     target_scores = scores[np.arange(len(targets)), targets]
-    return (scores >= target_scores[:, None]).sum(axis=1)
+    nan = np.isnan(scores)
+    beaten_by = ((scores >= target_scores[:, None]) | nan).sum(axis=1)
+    unmasked = (scores != -np.inf).sum(axis=1)  # NaN != -inf, so NaNs count here too
+    return np.where(np.isnan(target_scores), unmasked, beaten_by)
 
 
 def ranking_metrics(ranks: np.ndarray, k: int = 10) -> dict[str, float]:

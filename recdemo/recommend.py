@@ -54,6 +54,12 @@ def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
     return scores
 
 
+def _preview(value, limit: int = 60) -> str:
+    """A quoted, length-capped rendering of a bad input for an error line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Recommender:
     """Ranks the whole catalogue for user ids or item histories with one trained model.
 
@@ -93,7 +99,7 @@ class Recommender:
     def check_user(self, user_id) -> int:
         """The user id as an int, or RecdemoError if it is not a known user."""
         if isinstance(user_id, (bool, np.bool_)) or not isinstance(user_id, (int, np.integer)):
-            raise RecdemoError(f"User id should be an integer. Received: {user_id!r}.")
+            raise RecdemoError(f"User id should be an integer. Received: {_preview(user_id)}.")
         if int(user_id) not in self.split.train:
             raise RecdemoError(f"Unknown user id {user_id}: {self.dataset.name} has users "
                                f"{self.split.users.min()}-{self.split.users.max()}.")
@@ -101,12 +107,17 @@ class Recommender:
 
     def check_history(self, history) -> np.ndarray:
         """The history as int64 movie ids, or RecdemoError if empty or holding unknown ids."""
+        if isinstance(history, np.ndarray):
+            history = history.tolist()
+        if history is not None and not isinstance(history, (list, tuple)):
+            raise RecdemoError(f"A history should be a list of movie ids. Received: "
+                               f"{_preview(history)}.")
         items = list(history) if history is not None else []
         if not items:
             raise RecdemoError("The history is empty: add at least one movie.")
         for item in items:
             if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
-                raise RecdemoError(f"Movie ids should be integers. Received: {item!r}.")
+                raise RecdemoError(f"Movie ids should be integers. Received: {_preview(item)}.")
             if not 0 < int(item) < len(self.catalogue) or not self.catalogue[int(item)]:
                 raise RecdemoError(f"Unknown movie id {item} in {self.dataset.name}.")
         return np.asarray(items, dtype=np.int64)

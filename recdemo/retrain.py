@@ -4,13 +4,19 @@ A run is a child process (`python -m recdemo.retrain`) that trains a *separate* 
 writes into its own folder under the runs root (not tracked by git):
 
 - `request.json`: what was asked,
-- `progress.json`: status, epoch x/N and the per-epoch log, rewritten atomically each epoch,
-- `artifact/`: the finished model, in the shipped artifact format, written atomically.
+- `progress.json`: status, phase, epoch x/N, timings and the per-epoch log, rewritten
+  atomically whenever one of them changes,
+- `artifact`: the finished model, in the shipped artifact format (`recdemo.artifacts`).
 
-The single-run rule is an exclusive `flock` on `<runs>/.lock`: the parent takes it without
-blocking (a second request is refused at once) and hands the locked descriptor to the child,
-so the lock lives exactly as long as the training process, even if the tab closes or the app
-restarts, and vanishes with a crashed child. Shipped artifacts are never written here.
+Locks (`flock`, so they vanish with a crashed process):
+
+- each run's `.alive` lock is taken by the parent and inherited by the child, which holds it
+  until it exits. "Is this run alive?" tries a *shared* lock on it and never touches any other
+  run, so a dead run always reads as dead, whatever else is running;
+- `<runs>/.start` serialises starts for a few milliseconds (blocking, so it never refuses a
+  legitimate start): under it, a start checks that no run is alive and spawns its child.
+
+Shipped artifacts are never written here. At most `MAX_KEPT_RUNS` finished runs are kept.
 """
 
 from __future__ import annotations
@@ -21,15 +27,22 @@ import datetime
 import fcntl
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import traceback
 import uuid
 from pathlib import Path
 
 from recdemo import RecdemoError
 
-LOCK_FILE = ".lock"
+ALIVE_LOCK = ".alive"
+START_LOCK = ".start"
+CANCEL_FILE = ".cancel"
+MAX_KEPT_RUNS = 10
+ACTIVE = ("starting", "running")
 DEFAULT_RUNS = Path(__file__).resolve().parent.parent / "runs"
 
 
@@ -45,24 +58,36 @@ def write_json_atomically(path: Path, document) -> None:
     os.replace(staging, path)
 
 
-def _try_lock(root: Path) -> int | None:
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+def run_alive(folder: Path) -> bool:
+    """Whether the run's training process is still running (it holds the `.alive` lock)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = os.open(Path(folder) / ALIVE_LOCK, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
+        return True
+    finally:
         os.close(fd)
-        return None
-    return fd
+    return False
+
+
+def _run_folders(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  reverse=True)
+
+
+def running_run(root: Path | None = None) -> Path | None:
+    """The folder of the run that is training now, if any (any session, any app instance)."""
+    return next((f for f in _run_folders(root or runs_root()) if run_alive(f)), None)
 
 
 def training_in_progress(root: Path | None = None) -> bool:
-    """Whether some process (any session, any app instance) is training now."""
-    fd = _try_lock(root or runs_root())
-    if fd is None:
-        return True
-    os.close(fd)
-    return False
+    """Whether some process is training now."""
+    return running_run(root) is not None
 
 
 def start(model_key: str, dataset_name: str, *, epochs: int, learning_rate: float,
@@ -76,86 +101,133 @@ def start(model_key: str, dataset_name: str, *, epochs: int, learning_rate: floa
         RecdemoError: another training run is in progress.
     """
     root = root or runs_root()
-    fd = _try_lock(root)
-    if fd is None:
-        raise RecdemoError("Another training run is in progress; wait for it to finish.")
+    root.mkdir(parents=True, exist_ok=True)
+    start_fd = os.open(root / START_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = root / f"{stamp}-{model_key}-{uuid.uuid4().hex[:6]}"
-        folder.mkdir()
-        request = {"model": model_key, "dataset": dataset_name, "epochs": epochs,
-                   "learning_rate": learning_rate, "embedding_dim": embedding_dim,
-                   "data_dir": data_dir}
-        write_json_atomically(folder / "request.json", request)
-        write_json_atomically(folder / "progress.json",
-                              {"status": "starting", "epoch": 0, "epochs": epochs, "history": []})
-        log = open(folder / "train.log", "wb")
-        # The child inherits the locked descriptor (pass_fds) and holds it until it exits.
-        subprocess.Popen([sys.executable, "-m", "recdemo.retrain", str(folder)],
-                         pass_fds=(fd,), stdout=log,
-                         stderr=subprocess.STDOUT, start_new_session=True,
-                         cwd=Path(__file__).resolve().parent.parent)
-        log.close()
+        fcntl.flock(start_fd, fcntl.LOCK_EX)
+        if training_in_progress(root):
+            raise RecdemoError("Another training run is in progress; wait for it to finish.")
+        _prune(root, keep=MAX_KEPT_RUNS - 1)
+        return _spawn(root, {"model": model_key, "dataset": dataset_name, "epochs": epochs,
+                             "learning_rate": learning_rate, "embedding_dim": embedding_dim,
+                             "data_dir": data_dir})
     finally:
-        os.close(fd)  # The child holds its own copy of the locked descriptor.
+        os.close(start_fd)
+
+
+def _spawn(root: Path, request: dict) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = root / f"{stamp}-{request['model']}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    write_json_atomically(folder / "request.json", request)
+    write_json_atomically(folder / "progress.json", {
+        "status": "starting", "phase": "preparing", "epoch": 0, "epochs": request["epochs"],
+        "history": [], "started_at": time.time()})
+    alive_fd = os.open(folder / ALIVE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(alive_fd, fcntl.LOCK_EX)
+        with open(folder / "train.log", "wb") as log:
+            # The child inherits the locked descriptor (pass_fds) and holds it until it exits.
+            child = subprocess.Popen([sys.executable, "-m", "recdemo.retrain", str(folder)],
+                                     pass_fds=(alive_fd,), stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     cwd=Path(__file__).resolve().parent.parent)
+        (folder / "pid").write_text(str(child.pid))
+    finally:
+        os.close(alive_fd)  # The child holds its own copy of the locked descriptor.
     return folder
+
+
+def _prune(root: Path, keep: int) -> None:
+    """Delete the oldest finished runs beyond `keep` (a running run is never touched)."""
+    finished = [f for f in _run_folders(root) if not run_alive(f)]
+    for stale in finished[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def cancel(folder: Path) -> bool:
+    """Stop a running run (its whole process group). Returns whether it was running."""
+    folder = Path(folder)
+    if not run_alive(folder):
+        return False
+    (folder / CANCEL_FILE).touch()
+    try:
+        os.killpg(int((folder / "pid").read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def read_request(folder: Path) -> dict:
     """What a run was asked to do (`request.json`)."""
-    return json.loads((Path(folder) / "request.json").read_text())
+    try:
+        request = json.loads((Path(folder) / "request.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise RecdemoError(f"Run {Path(folder).name} is unreadable: {exc}.") from None
+    if not isinstance(request, dict):
+        raise RecdemoError(f"Run {Path(folder).name} is unreadable: request.json is malformed.")
+    return request
 
 
 def read_progress(folder: Path) -> dict:
-    """The run's latest progress document (a dead child shows as `failed`)."""
+    """The run's latest progress document (a dead child shows as `failed` or `cancelled`)."""
+    folder = Path(folder)
     try:
-        progress = json.loads((Path(folder) / "progress.json").read_text())
-    except (OSError, ValueError):
+        progress = json.loads((folder / "progress.json").read_text())
+        progress["status"]
+    except (OSError, ValueError, KeyError, TypeError):
         return {"status": "failed", "error": "The run's progress file is missing.",
                 "history": [], "epoch": 0, "epochs": 0}
-    if progress["status"] in ("starting", "running") and not training_in_progress(
-            Path(folder).parent):
-        # Nobody holds the lock, yet the run never said it finished: the child died.
-        progress = {**progress, "status": "failed",
-                    "error": "The training process stopped unexpectedly (see train.log)."}
+    if progress["status"] in ACTIVE and not run_alive(folder):
+        # The process is gone, yet the run never said it finished.
+        if (folder / CANCEL_FILE).exists():
+            progress = {**progress, "status": "cancelled"}
+        else:
+            progress = {**progress, "status": "failed",
+                        "error": "The training process stopped unexpectedly (see train.log)."}
     return progress
 
 
 def list_finished(root: Path | None = None, dataset_name: str | None = None) -> list[Path]:
     """Finished run folders, newest first."""
-    root = root or runs_root()
-    if not root.is_dir():
-        return []
     found = []
-    for folder in sorted(root.iterdir(), reverse=True):
+    for folder in _run_folders(root or runs_root()):
         if (folder / "artifact" / "manifest.json").is_file():
-            request = read_request(folder)
-            if dataset_name in (None, request["dataset"]):
+            try:
+                request = read_request(folder)
+            except RecdemoError:
+                continue
+            if dataset_name in (None, request.get("dataset")):
                 found.append(folder)
     return found
 
 
 def _run(folder: Path) -> None:
+    from recdemo.experiment import train_and_save
     from recdemo.serving import load_data
-    from recdemo.train_run import train_and_save
 
     request = read_request(folder)
-    progress = {"status": "running", "epoch": 0, "epochs": request["epochs"], "history": [],
-                "model": request["model"]}
-    write_json_atomically(folder / "progress.json", progress)
+    progress = json.loads((folder / "progress.json").read_text())
+    progress.update(status="running", model=request["model"])
 
-    def on_epoch(log, total):
-        progress["epoch"] = log.epoch
-        progress["history"].append(dataclasses.asdict(log))
+    def update(**changes) -> None:
+        progress.update(changes)
         write_json_atomically(folder / "progress.json", progress)
 
-    dataset, split = load_data(request["dataset"], request["data_dir"])
+    def on_epoch(log, total):
+        update(epoch=log.epoch, epochs=total,
+               history=[*progress["history"], dataclasses.asdict(log)])
+
+    update(phase="preparing", phase_started_at=time.time())
+    dataset, split = load_data(request["dataset"], request["data_dir"], download=False)
     train_and_save(request["model"], dataset, split, preset_name="quick", seeds=[0],
                    model_overrides={"embedding_dim": request["embedding_dim"]},
                    train_overrides={"epochs": request["epochs"],
                                     "learning_rate": request["learning_rate"]},
-                   on_epoch=on_epoch, destination=folder / "artifact")
-    write_json_atomically(folder / "progress.json", {**progress, "status": "done"})
+                   on_epoch=on_epoch,
+                   on_phase=lambda phase: update(phase=phase, phase_started_at=time.time()),
+                   destination=folder / "artifact")
+    update(status="done", phase="done", finished_at=time.time())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         _run(args.folder)
     except Exception as exc:  # noqa: BLE001 - any failure must end in a readable status
         traceback.print_exc()
-        progress = json.loads((args.folder / "progress.json").read_text())
+        progress = read_progress(args.folder)
         write_json_atomically(args.folder / "progress.json",
                               {**progress, "status": "failed", "error": str(exc)})
         return 1

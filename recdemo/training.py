@@ -14,9 +14,10 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from recdemo import RecdemoError
 from recdemo.data import Dataset
 from recdemo.evaluation import evaluate
-from recdemo.models import MODELS, RetrievalModel
+from recdemo.models import RetrievalModel, build_model
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
 
@@ -43,14 +44,19 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size"):
+        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0)):
             value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` should be a positive integer. "
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"`{name}` should be an integer >= {low}. "
                                  f"Received: `{name}` = {value!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` should be > 0. "
-                             f"Received: `learning_rate` = {self.learning_rate!r}.")
+        for name, low in (("learning_rate", 0.0), ("weight_decay", 0.0)):
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok or not np.isfinite(value) or value < low or (
+                    name == "learning_rate" and value == 0):
+                bound = "> 0" if name == "learning_rate" else ">= 0"
+                raise ValueError(f"`{name}` should be a finite number {bound}. "
+                                 f"Received: `{name}` = {value!r}.")
 
 
 @dataclasses.dataclass
@@ -85,27 +91,6 @@ class TrainResult:
     refit: bool = False
 
 
-def build_model(model_key: str, dataset: Dataset, **hyperparameters) -> RetrievalModel:
-    """A fresh, built model of `model_key` sized for `dataset`."""
-    model_class = MODELS[model_key]
-    sizes = {"num_items": dataset.num_items}
-    if model_key == "two_tower":
-        sizes["num_users"] = dataset.num_users
-    model = model_class(**sizes, **hyperparameters)
-    build_from_config(model)
-    return model
-
-
-def build_from_config(model: RetrievalModel) -> None:
-    """Create the model's variables with one symbolic pass of the query path (no real
-    computation: faster than an eager call, which matters for the app's cold start)."""
-    shape = (1,) if model.query_kind == "user" else (1, model.max_len)
-    model.query_embeddings(keras.KerasTensor(shape, dtype="int32"))
-    # Every variable exists now (the item tables are built with the query path); mark the model
-    # built so Keras lets it save and load weights without a training-shaped call.
-    model.built = True
-
-
 def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConfig,
                 rng: np.random.Generator):
     """Yield after each one-epoch `fit` on freshly built examples, with its train loss."""
@@ -113,7 +98,11 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
         x, y, w = model.training_examples(split, rng)
         fitted = model.fit(x, y, sample_weight=w, batch_size=config.batch_size, epochs=1,
                            shuffle=True, verbose=0)
-        yield float(fitted.history["loss"][-1])
+        loss = float(fitted.history["loss"][-1])
+        if not np.isfinite(loss):
+            raise RecdemoError(f"Training diverged: the train loss became {loss}. Lower the "
+                               f"learning rate (now {config.learning_rate}).")
+        yield loss
 
 
 def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
@@ -126,7 +115,8 @@ def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
 
 def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
           hyperparameters: dict | None = None, config: TrainConfig | None = None,
-          on_epoch: Callable[[EpochLog, int], None] | None = None) -> TrainResult:
+          on_epoch: Callable[[EpochLog, int], None] | None = None,
+          on_phase: Callable[[str], None] | None = None) -> TrainResult:
     """Train one model.
 
     Args:
@@ -137,41 +127,53 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
         config: optimisation settings.
         on_epoch: called after every epoch with the epoch's log and the total epochs (progress
             bars, the dashboard's live curve).
+        on_phase: called with `"training"` before the first epoch and `"refit"` before a refit,
+            so a progress display can name what is happening.
 
     Returns:
         The `TrainResult`, with the weights of the best validation NDCG@10 epoch restored.
     """
     config = config or TrainConfig()
     hyperparameters = hyperparameters or {}
+    on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
     model = _fresh_model(model_key, dataset, hyperparameters, config)
     rng = np.random.default_rng(config.seed)
     val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
+    on_phase("training")
     epoch_start = time.perf_counter()
     for epoch, train_loss in enumerate(_fit_epochs(model, split, config, rng), start=1):
         val_loss = model.evaluate(val_x, val_y, sample_weight=val_w,
                                   batch_size=config.batch_size * 4, verbose=0)
         recommender = recommender.refreshed()
+        if not np.isfinite(recommender.item_table).all():
+            raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
+                               f"non-finite values. Lower the learning rate.")
         metrics = evaluate(recommender, "valid")
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
         history.append(log)
         if on_epoch:
             on_epoch(log, config.epochs)
+        # A NaN metric compares False, so a diverged epoch can never be selected.
         if metrics["ndcg@10"] > best_metrics["ndcg@10"]:
             best_metrics, best_epoch = metrics, epoch
             best_weights = [np.array(v) for v in model.get_weights()]
         elif config.patience and epoch - best_epoch >= config.patience:
             break
         epoch_start = time.perf_counter()
+    if best_weights is None:
+        raise RecdemoError("Training produced no usable epoch: every validation score was "
+                           "non-finite. Lower the learning rate.")
     model.set_weights(best_weights)
     refit = model.query_kind == "user"
     if refit:
         # A user-id model can only use the validation interaction at test time by training on
         # it: refit with the selected epoch count on train + validation (selection stays on
         # the validation run above; the test part is still never seen).
+        on_phase("refit")
         model = _fresh_model(model_key, dataset, hyperparameters, config)
         refit_config = dataclasses.replace(config, epochs=best_epoch)
         for _ in _fit_epochs(model, split.with_valid_in_train(), refit_config, rng):

@@ -1,5 +1,5 @@
-"""Shared fixtures. keras and keras_hub are imported once here (TensorFlow makes the first
-import take seconds), after recdemo has pinned the JAX backend."""
+"""Shared fixtures. recdemo is imported first (it pins the JAX backend and keeps TensorFlow
+out of the process), then keras and keras_hub once for every test."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["KERAS_BACKEND"] = "jax"  # before the first keras import, whatever the import order
 
+import recdemo  # noqa: E402,F401,I001  (first: pins JAX, blocks TensorFlow)
 import keras  # noqa: E402,F401
 import keras_hub  # noqa: E402,F401
 from synthetic import write_ml100k  # noqa: E402
-
-import recdemo  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +76,8 @@ def synthetic_artifacts(synthetic_data, tmp_path_factory) -> Path:
     through the same code path as `python -m recdemo train` (the smoke run of each model)."""
     from model_contract import TINY
 
+    from recdemo.experiment import train_and_save
     from recdemo.models import MODELS
-    from recdemo.train_run import train_and_save
 
     dataset, split = synthetic_data
     root = tmp_path_factory.mktemp("artifacts")

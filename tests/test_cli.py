@@ -110,3 +110,53 @@ def test_train_name_needs_a_single_model(synthetic_dir, tmp_path, capsys):
     code = main(["train", "--model", "all", "--name", "x", "--out", str(tmp_path),
                  "--data-dir", str(synthetic_dir)])
     assert code == 2 and "--name" in capsys.readouterr().err
+
+
+def test_batch_lines_of_wrong_types_become_errors_and_the_batch_goes_on(run, tmp_path):
+    bad = [{"id": 1, "history": 5}, {"id": 2, "user_id": "1"}, {"id": 3, "history": "1,2"},
+           {"id": 4, "history": [1.5]}, {"id": 5, "history": [True]}, {"id": 6},
+           {"id": 7, "user_id": 1, "history": [1]}, [1, 2], None, {"id": 8, "history": {}},
+           {"id": 9, "user_id": 10**30}, {"id": 10, "history": [None]}]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(json.dumps(line) for line in bad) + "\n"
+                     + json.dumps({"id": "ok", "user_id": 1}) + "\n")
+    code, out, err = run("recommend", "--model", "sasrec", "--batch", str(batch))
+    assert code == 0 and err == ""
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == len(bad) + 1
+    assert all("error" in line and "items" not in line for line in lines[:-1])
+    assert len(lines[-1]["items"]) == 10
+
+
+@pytest.mark.parametrize("flag, value", [
+    ("--epochs", "0"), ("--loss", "focal"), ("--dropout", "1.5"), ("--patience", "-1"),
+    ("--weight-decay", "-0.1"), ("--learning-rate", "nan"), ("--learning-rate", "0"),
+    ("--batch-size", "x"), ("--objective", "hinge"), ("--embedding-dim", "1"),
+    ("--seed", "-3"), ("--max-len", "0"),
+])
+def test_bad_hyperparameters_are_one_line_and_exit_2(synthetic_dir, tmp_path, capsys, flag,
+                                                     value):
+    code = main(["train", "--model", "sasrec", flag, value, "--out", str(tmp_path),
+                 "--data-dir", str(synthetic_dir)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert value in err and not list(tmp_path.iterdir())
+
+
+def test_evaluate_valid_on_a_refitted_model_reports_the_selection_run(run, synthetic_artifacts):
+    from recdemo import artifacts
+
+    code, out, _ = run("evaluate", "--model", "two_tower", "--split", "valid")
+    assert code == 0 and "refitted" in out
+    recorded = artifacts.read_json(artifacts.artifact_dir("two_tower", "ml-100k",
+                                                          synthetic_artifacts), "metrics.json")
+    assert f"{recorded['valid']['hr@10']:.4f}" in out.splitlines()[1]
+
+
+def test_a_successful_command_prints_nothing_on_stderr(synthetic_artifacts, synthetic_dir):
+    env = {**os.environ, "RECDEMO_DATA_DIR": str(synthetic_dir)}
+    done = subprocess.run([sys.executable, "-m", "recdemo", "recommend", "--model", "sasrec",
+                           "--user-id", "1", "--artifacts", str(synthetic_artifacts)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 10
+    assert done.stderr == ""

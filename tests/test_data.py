@@ -91,3 +91,24 @@ def test_missing_dataset_says_where_to_put_it(tmp_path, monkeypatch):
 def test_unknown_dataset_name():
     with pytest.raises(RecdemoError, match="Unknown dataset"):
         locate("ml-20m", download=False)
+
+
+@pytest.mark.parametrize("line", ["1\t2\t0\t880000000", "1\t2\t6\t880000000",
+                                  "1\t2\t3\t-5", "1\t2\t3\t８８", "1\t2\t3\t1_000"])
+def test_ratings_outside_1_to_5_and_bad_timestamps_are_refused(tmp_path, line):
+    folder = write_ml100k(tmp_path)
+    lines = (folder / "u.data").read_text().splitlines()
+    lines[2] = line
+    (folder / "u.data").write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecdemoError, match=r"u\.data, line 3"):
+        read_folder(folder, "ml-100k")
+
+
+def test_a_title_holding_the_latin1_next_line_byte_stays_one_line(tmp_path):
+    folder = write_ml100k(tmp_path)
+    raw = (folder / "u.item").read_bytes().split(b"\n")
+    raw[6] = raw[6].replace(b"Film 07", b"Film\x85 07")  # U+0085 in latin-1
+    (folder / "u.item").write_bytes(b"\r\n".join(raw))
+    dataset = read_folder(folder, "ml-100k")
+    assert dataset.movies.loc[7, "title"].startswith("Film\x85 07")
+    assert dataset.movies.loc[8, "title"] == movie_title(8)  # CRLF endings are fine too

@@ -38,3 +38,15 @@ def test_metrics_match_a_reference_loop():
 
 def test_rank_one_gives_perfect_scores():
     assert ranking_metrics(np.array([1, 1])) == {"hr@10": 1.0, "ndcg@10": 1.0, "mrr": 1.0}
+
+
+def test_nan_scores_rank_as_badly_as_possible():
+    scores = np.array([
+        [-np.inf, np.nan, np.nan, np.nan, np.nan],  # a diverged model: the target is NaN
+        [-np.inf, 0.5, np.nan, 0.1, -np.inf],       # a NaN candidate beats the target
+        [-np.inf, np.nan, 0.2, 0.9, -np.inf],       # NaN target among 3 unmasked candidates
+    ])
+    ranks = target_ranks(scores, np.array([2, 1, 1]))
+    assert list(ranks) == [4, 2, 3]
+    metrics = ranking_metrics(target_ranks(np.full((5, 20), np.nan), np.arange(5)))
+    assert metrics["hr@10"] == 0.0 and np.isfinite(list(metrics.values())).all()

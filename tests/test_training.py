@@ -43,15 +43,45 @@ def test_early_stopping_restores_the_best_validation_epoch(synthetic_data):
     assert result.valid_metrics["ndcg@10"] == pytest.approx(max(ndcgs))
 
 
-def test_two_tower_refits_on_train_and_validation(synthetic_data):
+@pytest.mark.parametrize("model_key, refits", [("two_tower", True), ("gru4rec", False)])
+def test_only_user_id_models_refit_on_validation_for_the_selected_epochs(
+        synthetic_data, monkeypatch, model_key, refits):
+    from recdemo import training
+
     dataset, split = synthetic_data
-    result = train("two_tower", dataset, split, TINY["two_tower"],
-                   TrainConfig(epochs=2, batch_size=16, seed=0))
-    assert result.refit and result.best_epoch in (1, 2)
+    fits = []
+    real = training._fit_epochs
+
+    def recording(model, fit_split, config, rng):
+        fits.append((fit_split, config.epochs))
+        return real(model, fit_split, config, rng)
+
+    monkeypatch.setattr(training, "_fit_epochs", recording)
+    result = train(model_key, dataset, split, TINY[model_key],
+                   TrainConfig(epochs=4, batch_size=16, learning_rate=0.05, patience=0, seed=0))
+    assert result.refit is refits and fits[0] == (split, 4)
+    if refits:
+        refit_split, refit_epochs = fits[1]
+        assert refit_epochs == result.best_epoch
+        for user, target in split.valid.items():  # validation targets are trained on...
+            assert refit_split.train[user][-1] == target
+        assert refit_split.test == split.test and not refit_split.valid  # ...test never
+    else:
+        assert len(fits) == 1
 
 
-def test_bad_train_settings_are_rejected():
-    with pytest.raises(ValueError, match="epochs"):
-        TrainConfig(epochs=0)
-    with pytest.raises(ValueError, match="learning_rate"):
-        TrainConfig(learning_rate=-1.0)
+def test_a_diverging_run_fails_with_one_clear_line(synthetic_data):
+    from recdemo import RecdemoError
+
+    dataset, split = synthetic_data
+    with pytest.raises(RecdemoError, match="diverged"):
+        train("gru4rec", dataset, split, TINY["gru4rec"],
+              TrainConfig(epochs=3, batch_size=8, learning_rate=1e30, patience=0, seed=0))
+
+
+@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -1), ("patience", -1),
+                                          ("learning_rate", 0.0), ("learning_rate", np.nan),
+                                          ("weight_decay", -0.1), ("epochs", True)])
+def test_every_train_setting_is_checked(field, value):
+    with pytest.raises(ValueError, match=f"`{field}`.*Received"):
+        TrainConfig(**{field: value})

@@ -12,4 +12,18 @@ MODELS: dict[str, type[RetrievalModel]] = {
 }
 DISPLAY_NAMES = {"two_tower": "Two-tower", "gru4rec": "GRU4Rec", "sasrec": "SASRec"}
 
-__all__ = ["MODELS", "DISPLAY_NAMES", "RetrievalModel", "TwoTower", "GRU4Rec", "SASRec"]
+
+def build_model(model_key: str, dataset, **hyperparameters) -> RetrievalModel:
+    """A fresh model of `model_key` sized for `dataset`, with every variable created.
+
+    Raises:
+        ValueError: a hyperparameter out of range (the message quotes it).
+    """
+    model = MODELS[model_key](**MODELS[model_key].sizes_from(dataset), **hyperparameters)
+    model.build_variables()
+    return model
+
+
+
+__all__ = ["MODELS", "DISPLAY_NAMES", "build_model", "RetrievalModel", "TwoTower", "GRU4Rec",
+           "SASRec"]

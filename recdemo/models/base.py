@@ -31,11 +31,31 @@ class RetrievalModel(keras.Model):
     def __init__(self, num_items: int, embedding_dim: int = 64, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("num_items", num_items), ("embedding_dim", embedding_dim)):
-            if not isinstance(value, int) or value <= 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 1:
                 raise ValueError(
-                    f"`{name}` should be an integer > 1. Received: `{name}` = {value}.")
+                    f"`{name}` should be an integer > 1. Received: `{name}` = {value!r}.")
         self.num_items = num_items
         self.embedding_dim = embedding_dim
+
+    @classmethod
+    def sizes_from(cls, dataset) -> dict:
+        """The constructor arguments a dataset decides (its id spaces)."""
+        return {"num_items": dataset.num_items}
+
+    @property
+    def query_shape(self) -> tuple[int, ...]:
+        """Shape of one query input without the batch axis (a padded history by default)."""
+        return (self.max_len,)
+
+    def build_variables(self) -> None:
+        """Create every variable with one symbolic pass of the query path.
+
+        No real computation runs (faster than an eager call, which matters for cold start). The
+        item tables are built with the query path, so afterwards the model can save and load
+        weights without a training-shaped call.
+        """
+        self.query_embeddings(keras.KerasTensor((1, *self.query_shape), dtype="int32"))
+        self.built = True
 
     def query_embeddings(self, inputs, training: bool = False):
         """`(batch, embedding_dim)` query vectors for user ids or padded histories."""
@@ -67,3 +87,15 @@ class RetrievalModel(keras.Model):
     def get_config(self) -> dict:
         """Hyperparameters only (the shared ones; subclasses add theirs)."""
         return {"num_items": self.num_items, "embedding_dim": self.embedding_dim}
+
+
+def check_positive_int(name: str, value) -> None:
+    """Raise ValueError quoting `value` unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` should be a positive integer. Received: `{name}` = {value!r}.")
+
+
+def check_rate(name: str, value) -> None:
+    """Raise ValueError quoting `value` unless it is a number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` should be a number in [0, 1). Received: `{name}` = {value!r}.")

@@ -7,7 +7,7 @@ import numpy as np
 from keras import ops
 
 from recdemo.models import sequences
-from recdemo.models.base import RetrievalModel
+from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
 from recdemo.split import LeaveOneOutSplit
 
 
@@ -35,6 +35,9 @@ class GRU4Rec(RetrievalModel):
     def __init__(self, num_items: int, embedding_dim: int = 64, hidden_dim: int = 128,
                  max_len: int = 200, dropout: float = 0.2, **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
+        check_positive_int("hidden_dim", hidden_dim)
+        check_positive_int("max_len", max_len)
+        check_rate("dropout", dropout)
         self.hidden_dim = hidden_dim
         self.max_len = max_len
         self.dropout = dropout

@@ -8,7 +8,7 @@ import numpy as np
 from keras import ops
 
 from recdemo.models import sequences
-from recdemo.models.base import RetrievalModel
+from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
 from recdemo.split import LeaveOneOutSplit
 
 LOSSES = ("ce", "bce")
@@ -44,6 +44,10 @@ class SASRec(RetrievalModel):
         super().__init__(num_items, embedding_dim, **kwargs)
         if loss not in LOSSES:
             raise ValueError(f"`loss` should be one of {LOSSES}. Received: `loss` = {loss!r}.")
+        for name, value in (("num_blocks", num_blocks), ("num_heads", num_heads),
+                            ("max_len", max_len)):
+            check_positive_int(name, value)
+        check_rate("dropout", dropout)
         self.num_blocks = num_blocks
         self.num_heads = num_heads
         self.max_len = max_len

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from recdemo.models.base import RetrievalModel
+from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
 from recdemo.split import LeaveOneOutSplit
 
 OBJECTIVES = ("softmax", "mse")
@@ -36,12 +36,24 @@ class TwoTower(RetrievalModel):
 
     query_kind = "user"
 
+    @classmethod
+    def sizes_from(cls, dataset) -> dict:
+        """Both id spaces: items and users."""
+        return {"num_items": dataset.num_items, "num_users": dataset.num_users}
+
+    @property
+    def query_shape(self) -> tuple[int, ...]:
+        """A query is one user id."""
+        return ()
+
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
                  dropout: float = 0.0, objective: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
         if objective not in OBJECTIVES:
             raise ValueError(f"`objective` should be one of {OBJECTIVES}. "
                              f"Received: `objective` = {objective!r}.")
+        check_positive_int("num_users", num_users)
+        check_rate("dropout", dropout)
         self.num_users = num_users
         self.dropout = dropout
         self.objective_type = objective

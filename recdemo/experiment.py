@@ -1,17 +1,20 @@
-"""One training run end to end: preset + overrides -> train each seed -> evaluate -> save the
-best-by-validation seed as an artifact. Shared by the CLI and the dashboard's Retrain."""
+"""One experiment end to end: preset + overrides -> train each seed -> evaluate -> save the
+best-by-validation seed as an artifact. Shared by `python -m recdemo train` and the dashboard's
+Retrain (`recdemo.retrain`); `recdemo.training` is the single-seed loop it calls."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import statistics
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from recdemo import artifacts
+from recdemo import RecdemoError, artifacts
 from recdemo.data import Dataset
 from recdemo.evaluation import evaluate, most_popular
+from recdemo.models import MODELS
 from recdemo.presets import preset
 from recdemo.split import PARTS, LeaveOneOutSplit
 from recdemo.training import EpochLog, TrainConfig, train
@@ -30,7 +33,8 @@ def mean_metrics(runs: list[dict], part: str) -> dict:
 def _progress_bar(model_key: str, seed: int, epochs: int):
     from tqdm import tqdm
 
-    bar = tqdm(total=epochs, desc=f"{model_key} seed {seed}", unit="epoch")
+    # stdout: a successful command keeps stderr for errors only.
+    bar = tqdm(total=epochs, desc=f"{model_key} seed {seed}", unit="epoch", file=sys.stdout)
 
     def update(log: EpochLog, total: int) -> None:
         bar.set_postfix(loss=f"{log.train_loss:.4f}", val_loss=f"{log.val_loss:.4f}",
@@ -45,6 +49,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
                    root: str | os.PathLike | None = None, name: str | None = None,
                    progress: bool = False,
                    on_epoch: Callable[[EpochLog, int], None] | None = None,
+                   on_phase: Callable[[str], None] | None = None,
                    destination: str | os.PathLike | None = None) -> Path:
     """Train `model_key` once per seed and save the seed with the best validation NDCG@10.
 
@@ -58,6 +63,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
         destination: ...unless an explicit folder is given.
         progress: show a progress bar per seed on stderr.
         on_epoch: called after every epoch (the dashboard's live curve).
+        on_phase: called with each phase's name: `training`, `refit`, `evaluating`, `saving`.
 
     Returns:
         The artifact folder.
@@ -65,9 +71,12 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     hyperparameters, settings = preset(preset_name, model_key)
     hyperparameters.update(model_overrides or {})
     settings.update(train_overrides or {})
+    folder = Path(destination) if destination else artifacts.artifact_dir(
+        name or model_key, dataset.name, root)
+    configs = _checked_settings(model_key, dataset, hyperparameters, settings, seeds)
     runs, best = [], None
-    for seed in seeds:
-        config = TrainConfig(**{**settings, "seed": seed})
+    for config in configs:
+        seed = config.seed
         bar, update = _progress_bar(model_key, seed, config.epochs) if progress else (None, None)
 
         def report(log: EpochLog, total: int, callbacks=(update, on_epoch)) -> None:
@@ -75,9 +84,12 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
                 if callback:
                     callback(log, total)
 
-        result = train(model_key, dataset, split, hyperparameters, config, on_epoch=report)
+        result = train(model_key, dataset, split, hyperparameters, config, on_epoch=report,
+                       on_phase=on_phase)
         if bar:
             bar.close()
+        if on_phase:
+            on_phase("evaluating")
         run = {"seed": seed, "best_epoch": result.best_epoch,
                "wall_seconds": round(result.wall_seconds, 1), "refit": result.refit,
                "valid": result.valid_metrics, "test": evaluate(result.recommender, "test")}
@@ -91,10 +103,25 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
         "seeds": runs,
         "mean_over_seeds": {part: mean_metrics(runs, part) for part in PARTS},
     }
-    folder = Path(destination) if destination else artifacts.artifact_dir(
-        name or model_key, dataset.name, root)
-    info = artifacts.provenance(dataset, result, config.seed)
+    if on_phase:
+        on_phase("saving")
+    info = artifacts.provenance(dataset, seed=config.seed, wall_seconds=result.wall_seconds,
+                                epochs_run=len(result.history), best_epoch=result.best_epoch)
     info["total_wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
-    return artifacts.save(result, folder, model_key=model_key,
+    return artifacts.save(result.model, folder, model_key=model_key,
                           train_config={**dataclasses.asdict(config), "preset": preset_name},
-                          metrics=metrics, provenance_info=info)
+                          history=result.history, metrics=metrics, provenance_info=info)
+
+
+def _checked_settings(model_key: str, dataset: Dataset, hyperparameters: dict, settings: dict,
+                      seeds) -> list[TrainConfig]:
+    """One `TrainConfig` per seed, after checking every setting and hyperparameter, so a bad
+    value fails in a second with one line instead of after minutes of training."""
+    if not seeds:
+        raise RecdemoError("Give at least one seed.")
+    try:
+        configs = [TrainConfig(**{**settings, "seed": seed}) for seed in seeds]
+        MODELS[model_key](**MODELS[model_key].sizes_from(dataset), **hyperparameters)
+    except (ValueError, TypeError) as exc:
+        raise RecdemoError(f"Invalid {model_key} setting: {exc}") from None
+    return configs
