@@ -20,6 +20,7 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# Browser, load and fault-injection tests (minutes); CI runs them after `make test`.
 test-slow: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -m slow
 

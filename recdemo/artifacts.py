@@ -33,10 +33,14 @@ import time
 import uuid
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset, sha256_of
-from recdemo.models import MODELS, RetrievalModel
+from recdemo.models import MODELS
+
+if TYPE_CHECKING:
+    from recdemo.models.base import RetrievalModel
 
 WEIGHTS_FILE = "model.weights.h5"
 JSON_FILES = ("config.json", "history.json", "metrics.json", "provenance.json")

@@ -80,6 +80,13 @@ class Dataset:
         return dict(self._checksums)
 
 
+def catalogue_mask(dataset: Dataset, num_items: int) -> np.ndarray:
+    """`(num_items,)` bool: True for real movie ids (False for padding id 0 and id gaps)."""
+    mask = np.zeros(num_items, dtype=bool)
+    mask[dataset.movies.index.to_numpy()] = True
+    return mask
+
+
 def sha256_of(path: Path) -> str:
     """The hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -120,6 +127,8 @@ def locate(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
            download: bool = True) -> Path:
     """Find the extracted folder of a MovieLens dataset, downloading it if allowed.
 
+    Order: `data_dir`, then `$RECDEMO_DATA_DIR`, then the cache, then (if allowed) a download.
+
     Args:
         name: `"ml-100k"` or `"ml-1m"`.
         data_dir: an explicit folder holding `name/` (or the files themselves); wins over all.
@@ -138,18 +147,14 @@ def locate(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
             raise RecdemoError(f"No {name} files in {data_dir}. " + how_to_provide(name))
         return found
     env_dir = os.environ.get("RECDEMO_DATA_DIR")
-    if env_dir:
-        found = _extracted_in(Path(env_dir), name)
-        if found is None:
-            raise RecdemoError(
-                f"RECDEMO_DATA_DIR={env_dir} has no {name} files. " + how_to_provide(name))
-        return found
-    found = _in_cache(name)
+    found = _extracted_in(Path(env_dir), name) if env_dir else None
+    found = found or _in_cache(name)
     if found is not None:
         return found
     if not download:
-        raise RecdemoError(how_to_provide(name))
-    return _download(name)
+        where = f"RECDEMO_DATA_DIR={env_dir} has no {name} files. " if env_dir else ""
+        raise RecdemoError(where + how_to_provide(name))
+    return fetch(name)
 
 
 def _in_cache(name: str) -> Path | None:
@@ -162,7 +167,16 @@ def _in_cache(name: str) -> Path | None:
     return None
 
 
-def _download(name: str) -> Path:
+def fetch(name: str) -> Path:
+    """Download the official zip of `name` into the cache, verify its sha256, extract it.
+
+    Returns:
+        The extracted folder.
+
+    Raises:
+        RecdemoError: offline, refused, a bad checksum, or an unexpected archive.
+    """
+    _check_name(name)
     import keras  # Deferred: only a download needs keras' file utilities.
 
     target = cache_dir()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from recdemo.data import Dataset
+from recdemo.data import Dataset, catalogue_mask
 from recdemo.metrics import ranking_metrics, target_ranks
-from recdemo.recommend import Recommender, catalogue_mask, mask_scores
+from recdemo.recommend import Recommender, mask_scores
 from recdemo.split import LeaveOneOutSplit
 
 _ROWS_PER_BATCH = 256

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from recdemo import RecdemoError
-from recdemo.data import Dataset
+from recdemo.data import Dataset, catalogue_mask
 from recdemo.foldin import fold_in
 from recdemo.models.base import RetrievalModel
 from recdemo.models.sequences import pad_right
@@ -27,22 +27,24 @@ _BATCH_BUCKETS = (1, 8, 64, 256)
 
 @dataclasses.dataclass(frozen=True)
 class Recommendation:
-    """One recommended movie."""
+    """One recommended movie.
+
+    Attributes:
+        movie_id: the MovieLens movie id.
+        title: its title as the dataset spells it.
+        score: the query · item dot product (comparable within one query only).
+        probability: the model's softmax probability over the ranked candidates (what the
+            softmax-trained models estimate as "the chance this is the next movie").
+    """
 
     movie_id: int
     title: str
     score: float
+    probability: float
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return dataclasses.asdict(self)
-
-
-def catalogue_mask(dataset: Dataset, num_items: int) -> np.ndarray:
-    """`(num_items,)` bool: True for real movie ids (False for padding id 0 and id gaps)."""
-    mask = np.zeros(num_items, dtype=bool)
-    mask[dataset.movies.index.to_numpy()] = True
-    return mask
 
 
 def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
@@ -52,6 +54,11 @@ def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
     for row, items in enumerate(histories or []):
         scores[row, items] = -np.inf
     return scores
+
+
+def _logsumexp(values: np.ndarray) -> float:
+    top = float(values.max())
+    return top + float(np.log(np.exp(values - top).sum()))
 
 
 def _preview(value, limit: int = 60) -> str:
@@ -172,8 +179,9 @@ class Recommender:
             return user_id, self.split.history(user_id)
         return None, self.check_history(history)
 
-    def recommend(self, user_id=None, history=None, k: int = 10,
-                  exclude_seen: bool = True) -> list[Recommendation]:
+    def recommend(self, user_id: int | None = None, history: list[int] | None = None,
+                  k: int = 10, exclude_seen: bool = True,
+                  candidates: np.ndarray | None = None) -> list[Recommendation]:
         """Top-k movies for a user id or a history (MovieLens movie ids, oldest first).
 
         Args:
@@ -181,28 +189,45 @@ class Recommender:
             history: movie ids, oldest first (exactly one of `user_id`/`history`).
             k: how many movies.
             exclude_seen: drop movies in the history (default on).
+            candidates: optional `(num_items,)` bool mask; only True ids are ranked (the
+                dashboard's genre filter).
 
         Returns:
-            Up to k `Recommendation`s, best first (ties broken by lower movie id).
+            Up to k `Recommendation`s, best first (ties broken by lower movie id); fewer when
+            fewer candidates remain.
 
         Raises:
-            RecdemoError: unknown user or movie, empty history, or `k` not a positive integer.
+            RecdemoError: unknown user or movie, empty history, `k` not a positive integer, or
+                a malformed `candidates` mask.
         """
-        return self.recommend_many([(user_id, history)], k, exclude_seen)[0]
+        return self.recommend_many([(user_id, history)], k, exclude_seen, candidates)[0]
 
-    def recommend_many(self, queries: list[tuple], k: int = 10,
-                       exclude_seen: bool = True) -> list[list[Recommendation]]:
+    def recommend_many(self, queries: list[tuple], k: int = 10, exclude_seen: bool = True,
+                       candidates: np.ndarray | None = None) -> list[list[Recommendation]]:
         """`recommend` for many `(user_id, history)` pairs at once (one batched forward pass)."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
             raise RecdemoError(f"k should be a positive integer. Received: k = {k!r}.")
+        if candidates is not None:
+            candidates = np.asarray(candidates)
+            if candidates.dtype != bool or candidates.shape != self.catalogue.shape:
+                raise RecdemoError(f"candidates should be a bool mask of shape "
+                                   f"{self.catalogue.shape}. Received: {candidates.dtype} "
+                                   f"{candidates.shape}.")
         resolved = [self.resolve(u, h) for u, h in queries]
         scores = self.scores([u for u, _ in resolved], [h for _, h in resolved], exclude_seen)
+        if candidates is not None:
+            scores[:, ~candidates] = -np.inf
         return [self.top_k(row, k) for row in scores]
 
     def top_k(self, row_scores: np.ndarray, k: int) -> list[Recommendation]:
         """The k best finite entries of one score row, as `Recommendation`s."""
+        finite = np.isfinite(row_scores)
+        if not finite.any():
+            return []
         # A stable sort on -score breaks ties by the lower movie id, deterministically.
-        order = np.argsort(-row_scores, kind="stable")[:k]
+        order = np.argsort(np.where(finite, -row_scores, np.inf), kind="stable")[:k]
+        log_total = _logsumexp(row_scores[finite])
         titles = self.dataset.movies["title"]
-        return [Recommendation(int(i), titles.loc[int(i)], float(row_scores[i]))
-                for i in order if np.isfinite(row_scores[i])]
+        return [Recommendation(int(i), titles.loc[int(i)], float(row_scores[i]),
+                               float(np.exp(row_scores[i] - log_total)))
+                for i in order if finite[i]]

@@ -6,10 +6,10 @@ Every number comes from `metrics.json` / `provenance.json` written by `python -m
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from recdemo.artifacts import DEFAULT_ROOT
+from recdemo import RecdemoError
+from recdemo.artifacts import DEFAULT_ROOT, read_json
 
 ROWS = (
     ("two_tower", "Two-tower (softmax, shipped)"),
@@ -20,9 +20,37 @@ ROWS = (
 )
 
 
-def _cell(summary: dict, name: str) -> str:
-    std = summary.get(f"{name}_std")
-    return f"{summary[name]:.4f}" + (f" ± {std:.4f}" if std is not None else "")
+METRICS = ("hr@10", "ndcg@10", "mrr")
+
+
+def summary(metrics: dict) -> dict:
+    """One artifact's headline numbers from its `metrics.json`.
+
+    Returns:
+        `{"seeds": n, "test": {metric: mean}, "test_std": {metric: std or None},
+        "valid": {metric: mean}, "most_popular": {"test": {...}, "valid": {...}}}`; means are
+        over seeds (a single seed's own numbers when only one ran).
+
+    Raises:
+        RecdemoError: the document lacks these numbers.
+    """
+    try:
+        mean = metrics["mean_over_seeds"]
+        out = {"seeds": len(metrics["seeds"]),
+               "test": {m: float(mean["test"][m]) for m in METRICS},
+               "test_std": {m: mean["test"].get(f"{m}_std") for m in METRICS},
+               "valid": {m: float(mean["valid"][m]) for m in METRICS},
+               "most_popular": {part: {m: float(metrics["most_popular"][part][m])
+                                       for m in METRICS} for part in ("valid", "test")}}
+    except (KeyError, TypeError, ValueError):
+        raise RecdemoError("An artifact's metrics.json lacks the seed summary or "
+                           "most-popular numbers: retrain it.") from None
+    return out
+
+
+def _cell(values: dict, stds: dict | None, name: str) -> str:
+    std = (stds or {}).get(name)
+    return f"{values[name]:.4f}" + (f" ± {std:.4f}" if std is not None else "")
 
 
 def results_table(root: Path, dataset: str = "ml-100k") -> str:
@@ -34,14 +62,14 @@ def results_table(root: Path, dataset: str = "ml-100k") -> str:
         folder = root / dataset / folder_name
         if not (folder / "metrics.json").is_file():
             continue
-        metrics = json.loads((folder / "metrics.json").read_text())
-        provenance = json.loads((folder / "provenance.json").read_text())
-        mean = metrics["mean_over_seeds"]
-        popular = metrics["most_popular"]
+        row = summary(read_json(folder, "metrics.json", dict))
+        provenance = read_json(folder, "provenance.json", dict)
+        popular = row["most_popular"]
+        test, std = row["test"], row["test_std"]
         lines.append(
-            f"| {label} | {len(metrics['seeds'])} | {_cell(mean['test'], 'hr@10')} | "
-            f"{_cell(mean['test'], 'ndcg@10')} | {_cell(mean['test'], 'mrr')} | "
-            f"{_cell(mean['valid'], 'ndcg@10')} | "
+            f"| {label} | {row['seeds']} | {_cell(test, std, 'hr@10')} | "
+            f"{_cell(test, std, 'ndcg@10')} | {_cell(test, std, 'mrr')} | "
+            f"{row['valid']['ndcg@10']:.4f} | "
             f"{provenance.get('total_wall_seconds', provenance['wall_seconds']):.0f} s | "
             f"{provenance['device']} |")
     if popular:

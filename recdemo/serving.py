@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from recdemo import RecdemoError, artifacts
 from recdemo.data import Dataset, load
@@ -51,3 +52,21 @@ def load_recommender(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
     """The recommender of the artifact `<root>/<dataset>/<model_key>`."""
     return recommender_from_folder(artifacts.artifact_dir(model_key, dataset.name, root),
                                    dataset, split)
+
+
+def enable_compilation_cache(folder: str | os.PathLike | None = None) -> None:
+    """Keep JAX's compiled query functions on disk (`<cache>/jax`), so a restarted server or a
+    new CLI process skips most compilation. Safe to call more than once."""
+    import jax
+
+    from recdemo.data import cache_dir
+
+    if jax.config.jax_compilation_cache_dir:
+        return
+    target = Path(folder) if folder else cache_dir() / "jax"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # a read-only home: compile in memory as before
+    jax.config.update("jax_compilation_cache_dir", str(target))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)

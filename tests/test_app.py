@@ -1,13 +1,17 @@
 """The dashboard through `streamlit.testing.v1.AppTest` on the real ml-100k and the shipped
-artifacts (keras and keras_hub are pre-imported by conftest; the timeout covers model loads)."""
+artifacts. Each test starts from empty process caches, so none depends on another's order."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
+import streamlit as st
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+
+from recdemo import artifacts
 
 APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 180
@@ -16,20 +20,17 @@ TIMEOUT = 180
 @pytest.fixture
 def app(real_data, tmp_path, monkeypatch):
     monkeypatch.setenv("RECDEMO_RUNS_DIR", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
     def start(**query):
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         for key, value in query.items():
             at.query_params[key] = value
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return start
-
-
-def top_titles(at) -> list[str]:
-    """The recommendation rows' markdown, in page order."""
-    return [m.value for m in at.markdown if m.value.startswith("**") and ". " in m.value[:6]]
+        return settle(at)
+    yield start
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def settle(at):
@@ -38,11 +39,20 @@ def settle(at):
     return at
 
 
+def top_titles(at) -> list[str]:
+    """The single-model list's rows, in page order."""
+    return [m.value for m in at.markdown if m.value.startswith("**") and ". " in m.value[:6]]
+
+
+def open_tab(at, name):
+    at.session_state["tab"] = name
+    return settle(at)
+
+
 def test_user_mode_shows_history_and_top10_for_each_model(app):
     at = app()
     assert len(top_titles(at)) == 10
-    assert at.dataframe[0].value.shape[0] > 0  # the user's history table
-    assert list(at.dataframe[0].value.columns) == ["title", "year", "genres", "rating", "date"]
+    assert list(at.dataframe[0].value.columns) == ["movie", "rating", "watched"]
     for model in ("two_tower", "gru4rec", "sasrec"):
         at.radio(key="model").set_value(model)
         settle(at)
@@ -50,21 +60,23 @@ def test_user_mode_shows_history_and_top10_for_each_model(app):
         assert at.query_params["model"] == model
 
 
-def test_random_user_and_actual_next_movie(app):
+def test_show_me_a_hit_and_the_held_out_reveal(app):
     at = app(user="7")
-    assert at.selectbox(key="user_id").value == 7
-    assert any("rank **" in m.value for m in at.markdown)  # held-out movie, inside an expander
-    [b for b in at.button if "Random user" in b.label][0].click()
+    [b for b in at.button if "Show me a hit" in b.label][0].click()
     settle(at)
-    assert at.query_params["user"] == str(at.session_state.user_id)
+    assert any("the held-out movie" in row for row in top_titles(at))
+    at.toggle(key="reveal").set_value(True)
+    settle(at)
+    ranks = [m.value for m in at.markdown if "rank **" in m.value]
+    assert len(ranks) == 3 and sum("in the top 10" in r for r in ranks) >= 1
 
 
-def test_compare_mode_badges_agreement(app):
+def test_compare_mode_is_one_rank_by_model_grid(app):
     at = app(model="compare", user="3")
-    rows = top_titles(at)
-    assert len(rows) == 30
-    assert all("/3 models" in row for row in rows)
-    assert any("Overlap of the lists" in c.value for c in at.caption)
+    grid = [d.value for d in at.dataframe if "Most popular" in d.value.columns][0]
+    assert list(grid.columns) == ["Two-tower", "GRU4Rec", "SASRec", "Most popular"]
+    assert len(grid) == 10 and grid.notna().all().all()
+    assert any("shared movies" in m.value for m in at.markdown)
 
 
 def test_personas_reorder_remove_promote_and_search(app):
@@ -74,7 +86,7 @@ def test_personas_reorder_remove_promote_and_search(app):
     settle(at)
     history = list(at.session_state.history)
     assert len(history) == 5 and len(top_titles(at)) == 10
-    at.button(key="down-0").click()
+    at.button(key="down-1").click()  # oldest-first index 1 becomes index 0 (watched earlier)
     settle(at)
     assert at.session_state.history[:2] == [history[1], history[0]]
     at.button(key="remove-0").click()
@@ -84,63 +96,131 @@ def test_personas_reorder_remove_promote_and_search(app):
     promoted = int(promote.key.rsplit("-", 1)[1])
     promote.click()
     settle(at)
-    assert at.session_state.history[-1] == promoted and promoted not in [
-        int(x) for x in at.query_params["history"].split(",")[:-1]]
+    assert at.session_state.history[-1] == promoted
+    assert any(":orange-badge[" in row for row in top_titles(at))  # change markers
     at.selectbox(key="title_search").set_value(1)
     settle(at)
     assert at.session_state.history[-1] == 1 and at.selectbox(key="title_search").value is None
 
 
-def test_promote_from_a_user_starts_a_custom_history(app):
+def test_every_view_change_reaches_the_link(app):
+    at = app(user="42", movie="1")
+    at.radio(key="mode").set_value("history")
+    settle(at)
+    at.selectbox(key="title_search").set_value(1)
+    settle(at)
+    at.selectbox(key="title_search").set_value(50)
+    settle(at)
+    assert at.query_params["history"] == "1,50" and at.query_params["movie"] == "1"
+    at.radio(key="mode").set_value("user")
+    settle(at)
+    assert at.query_params["user"] == "42" and len(top_titles(at)) == 10
+
+
+def test_history_is_listed_most_recent_first(app):
+    at = app(mode="history", history="50,172,181")
+    rows = [m.value for m in at.markdown if m.value[:3] in ("1\\.", "2\\.", "3\\.")]
+    assert rows[0].startswith("1\\. Return of the Jedi") and "Star Wars" in rows[2]
+
+
+def test_promote_from_a_user_starts_a_built_history(app):
     at = app(user="10")
-    promote = [b for b in at.button if b.key and b.key.startswith("promote-")][0]
-    promote.click()
+    [b for b in at.button if b.key and b.key.startswith("promote-")][0].click()
     settle(at)
     assert at.session_state.mode == "history" and len(at.session_state.history) > 1
 
 
-def test_bad_url_parameters_warn_and_the_page_still_works(app):
-    at = app(model="nope", user="99999", history="1,abc", mode="user", dataset="ml-20m")
+@pytest.mark.parametrize("query, expected", [
+    ({"model": "nope", "user": "99999", "dataset": "ml-20m"},
+     ["Unknown model", "Unknown user", "Unknown dataset"]),
+    ({"movie": "²", "user": "²", "tab": "<b>x</b>"}, ["Unknown movie", "Unknown user",
+                                                      "Unknown tab"]),
+    ({"mode": "history", "history": ",".join(["7"] * 5000)}, ["merged"]),
+])
+def test_hostile_links_warn_and_the_page_still_works(app, query, expected):
+    at = app(**query)
     warnings = " ".join(w.value for w in at.warning)
-    assert "Unknown model" in warnings and "Unknown user" in warnings
-    assert "Unknown dataset" in warnings
+    assert all(word in warnings for word in expected), warnings
     assert len(top_titles(at)) == 10
 
 
-def test_history_from_url_and_empty_history(app):
-    at = app(mode="history", history="50,172,181")
-    assert list(at.session_state.history) == [50, 172, 181]
-    assert len(top_titles(at)) == 10
-    at.button(key=[b.key for b in at.button if b.label == "Clear history"][0]).click()
-    settle(at)
-    assert not top_titles(at) and "history" not in at.query_params
+def test_titles_are_shown_literally(app, real_data):
+    dataset, _ = real_data
+    mash = int(dataset.movies.index[dataset.movies["title"] == "M*A*S*H (1970)"][0])
+    at = app(mode="history", history=str(mash))
+    assert any("M\\*A\\*S\\*H" in m.value for m in at.markdown)
 
 
-def test_similar_movies_tab(app):
-    at = app(movie="1")
-    at.session_state["tab"] = "Similar movies"
-    settle(at)
-    frames = [d.value for d in at.dataframe if "similarity" in d.value.columns]
-    assert len(frames) == 3 and all(len(f) == 10 for f in frames)
-    assert all(f["similarity"].is_monotonic_decreasing for f in frames)
+def test_the_open_tab_is_in_the_link(app):
+    at = app(tab="Quality")
+    assert at.session_state["tab"] == "Quality"
+    open_tab(at, "Embedding map")
+    assert at.query_params["tab"] == "Embedding map"
 
 
-def test_quality_and_embedding_map_tabs(app):
-    at = app()
-    at.session_state["tab"] = "Training & quality"
-    settle(at)
-    table = [d.value for d in at.dataframe if "NDCG@10" in d.value.columns][0]
+def test_similar_movies_show_their_numbers(app):
+    at = app(movie="1", tab="Similar movies")
+    frame = [d.value for d in at.dataframe if "similarity" in d.value.columns][0]
+    assert len(frame) == 10 and frame["similarity"].is_monotonic_decreasing
+    assert frame["similarity"].between(-1, 1).all()
+
+
+def test_quality_tab_headline_table_and_curves(app):
+    at = app(tab="Quality")
+    assert any("×** as often as recommending the most popular" in m.value for m in at.markdown)
+    table = [d.value for d in at.dataframe if "hit rate @10" in d.value.columns][0]
     assert list(table["model"]) == ["Two-tower", "GRU4Rec", "SASRec", "Most popular"]
-    assert (table["NDCG@10"][:3] > table["NDCG@10"][3]).all()
-    assert len(at.get("vega_lite_chart")) >= 3
-    at.session_state["tab"] = "Embedding map"
+    assert table["hit rate @10"].notna().all() and table["NDCG@10"].notna().all()
+    assert (table["hit rate @10"][:3] > table["hit rate @10"][3]).all()
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 6
+
+
+def test_embedding_map_draws_the_whole_catalogue(app, real_data):
+    at = app(tab="Embedding map")
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 1
+    import pyarrow as pa
+
+    layers = [pa.ipc.open_stream(d.data.data).read_all() for d in charts[0].proto.datasets]
+    catalogue, highlighted, labels = (t.num_rows for t in layers)
+    assert catalogue + highlighted == len(real_data[0].movies) + 1  # every movie + the query
+    assert labels == 10 + 1  # the top 10 (by rank) and the query are labelled
+
+
+def _shipped_copy(tmp_path, monkeypatch):
+    root = tmp_path / "artifacts"
+    shutil.copytree(artifacts.DEFAULT_ROOT, root, symlinks=True)
+    monkeypatch.setenv("RECDEMO_ARTIFACTS_DIR", str(root))
+    return root
+
+
+def test_a_replaced_artifact_is_served_and_described_at_once(app, tmp_path, monkeypatch):
+    root = _shipped_copy(tmp_path, monkeypatch)
+    at = app(tab="Quality")
+    folder = artifacts.artifact_dir("sasrec", "ml-100k", root)
+    _, model = artifacts.load_model(folder)
+    documents = {n: artifacts.read_json(folder, n) for n in artifacts.JSON_FILES}
+    documents["metrics.json"]["mean_over_seeds"]["test"]["hr@10"] = 0.5
+    artifacts.save(model, folder, model_key="sasrec",
+                   train_config=documents["config.json"]["train"],
+                   history=documents["history.json"], metrics=documents["metrics.json"],
+                   provenance_info=documents["provenance.json"])
     settle(at)
-    assert len(at.get("vega_lite_chart")) == 1
+    table = [d.value for d in at.dataframe if "hit rate @10" in d.value.columns][0]
+    assert table.loc[table["model"] == "SASRec", "hit rate @10"].item() == 0.5
+
+
+def test_a_broken_model_is_reported_and_the_others_serve(app, tmp_path, monkeypatch):
+    root = _shipped_copy(tmp_path, monkeypatch)
+    weights = artifacts.resolve(artifacts.artifact_dir("gru4rec", "ml-100k", root))
+    (weights / artifacts.WEIGHTS_FILE).write_bytes(b"truncated")
+    at = app(model="sasrec")
+    assert len(top_titles(at)) == 10
+    assert any("GRU4Rec is unavailable" in e.value for e in at.error)
 
 
 def _submit_retrain(at, model="two_tower", epochs=1):
-    at.session_state["tab"] = "Retrain"
-    settle(at)
+    open_tab(at, "Retrain")
     at.selectbox(key="retrain_model").set_value(model)
     settle(at)
     at.number_input[0].set_value(epochs)
@@ -148,10 +228,10 @@ def _submit_retrain(at, model="two_tower", epochs=1):
     return settle(at)
 
 
-def test_retrain_runs_in_background_refuses_a_second_and_can_be_used(app):
+def test_retrain_is_watched_judged_on_validation_and_can_be_used(app):
     at = _submit_retrain(app())
-    other = _submit_retrain(app(), model="gru4rec")
-    assert any("Another training run" in w.value for w in other.warning)
+    other = open_tab(app(), "Retrain")  # a second visitor sees the run, not a form
+    assert any("being trained right now" in i.value for i in other.info)
     deadline = time.time() + 240
     while time.time() < deadline:
         time.sleep(2)
@@ -161,42 +241,45 @@ def test_retrain_runs_in_background_refuses_a_second_and_can_be_used(app):
         assert not at.error, [e.value for e in at.error]
     else:
         pytest.fail("the retrain did not finish in time")
-    assert any("Top-10 before → after" in m.value for m in at.markdown)
+    table = [d.value for d in at.dataframe if "validation NDCG@10" in d.value.columns][0]
+    assert list(table["model"])[:2] == ["this run", "now serving"]
+    assert not [c for c in table.columns if "test" in c.lower()]
+    assert at.success or any("worse" in w.value for w in at.warning)
     at.button(key="use-new").click()
     settle(at)
-    assert "two_tower" in at.session_state.served
     assert "runs" in at.session_state.served["two_tower"]
-    [b for b in at.button if b.label == "Restore shipped artifacts"][0].click()
+    assert any("Now serving the retrained" in m.value for m in at.markdown)
+    [b for b in at.button if b.label == "Restore shipped models"][0].click()
     settle(at)
     assert at.session_state.served == {}
-    # A new session (a reopened tab) finds the finished run and can still use it.
-    later = app()
-    later.session_state["tab"] = "Retrain"
-    settle(later)
+    later = open_tab(app(), "Retrain")  # a reopened tab finds the finished run
     later.button(key="open-run").click()
     settle(later)
     assert any(b.key == "use-new" for b in later.button)
 
 
-def test_long_history_in_the_url_is_truncated_with_a_warning(app):
-    ids = ",".join(str(i) for i in range(1, 81))
-    at = app(mode="history", history=ids)
-    assert list(at.session_state.history) == list(range(31, 81))
-    assert any("most recent 50" in w.value for w in at.warning)
-    assert len(top_titles(at)) == 10
+def test_without_movielens_nothing_downloads_until_asked(real_data, tmp_path, monkeypatch):
+    from recdemo import data
 
+    calls = []
 
-def test_without_movielens_the_app_explains_how_to_provide_it(real_data, tmp_path, monkeypatch):
-    # Last in this file: it empties the process-wide caches the other tests share.
-    import streamlit as st
+    def offline(name):
+        calls.append(name)
+        raise data.RecdemoError("Could not download ml-1m (offline).")
 
-    monkeypatch.setenv("RECDEMO_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(data, "fetch", offline)
+    monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path / "cache"))
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.run()
-        assert not at.exception
-        assert "RECDEMO_DATA_DIR" in at.error[0].value
-        assert any("may not be redistributed" in m.value for m in at.markdown)
+        at.query_params["dataset"] = "ml-1m"
+        settle(at)
+        assert "RECDEMO_DATA_DIR" in at.error[0].value and calls == []
+        at.button(key="download").click()
+        settle(at)
+        assert calls == ["ml-1m"] and any("last download attempt failed" in w.value
+                                          for w in at.warning)
+        settle(AppTest.from_file(APP, default_timeout=TIMEOUT))
+        assert calls == ["ml-1m"]
     finally:
         st.cache_resource.clear()

@@ -28,7 +28,7 @@ def test_recommend_for_a_user_as_json(run):
     code, out, err = run("recommend", "--model", "sasrec", "--user-id", "2", "--k", "4", "--json")
     assert code == 0, err
     items = json.loads(out)["items"]
-    assert len(items) == 4 and set(items[0]) == {"movie_id", "title", "score"}
+    assert len(items) == 4 and set(items[0]) == {"movie_id", "title", "score", "probability"}
 
 
 def test_recommend_by_titles_and_history_agree(run):

@@ -56,4 +56,34 @@ def test_persona_history_uses_genre_and_year_rules():
     counts = np.array([0, 1, 9, 50, 50, 4, 7])
     # 90s sci-fi: movies 1, 2, 5, 6; the 3 most watched are 2, 6, 5; oldest release first.
     assert insights.persona_history("90s sci-fi fan", movies, counts, size=3) == [5, 2, 6]
-    assert set(insights.PERSONAS) >= {"90s sci-fi fan", "Animated family films", "Film noir"}
+    assert set(insights.PERSONAS) >= {"90s sci-fi fan", "Animated family films"}
+
+
+def test_genre_mask_agreement_and_overlaps():
+    movies = pd.DataFrame({"title": ["a", "b", "c"], "genres": [("Drama",), ("Comedy",),
+                                                                ("Drama", "War")]},
+                          index=[1, 2, 4])
+    assert insights.genre_mask(movies, [], 5) is None
+    assert insights.genre_mask(movies, ["Drama"], 5).tolist() == [False, True, False, False,
+                                                                   True]
+    lists = {"a": [1, 2, 3], "b": [3, 2, 9], "c": [3]}
+    assert insights.agreement(lists) == {1: 1, 2: 2, 3: 3, 9: 1}
+    assert insights.overlaps(lists) == {("a", "b"): 2, ("a", "c"): 1, ("b", "c"): 1}
+    assert insights.genre_share(movies, [1, 4], ("Drama",)) == 1.0
+    assert insights.genre_share(movies, [1, 2], ("Drama", "War")) == 0.0
+
+
+def test_markdown_escape_keeps_titles_literal():
+    from recdemo.display import markdown_escape
+
+    assert markdown_escape("M*A*S*H (1970)") == r"M\*A\*S\*H \(1970\)"
+    assert markdown_escape(":red[x] $1$") == r"\:red\[x\] \$1\$"
+
+
+def test_most_popular_top_k_skips_history_and_non_candidates():
+    counts = np.array([99, 5, 9, 9, 1, 7])
+    catalogue = np.array([False, True, True, True, True, True])
+    assert insights.most_popular_top_k(counts, catalogue, [], 3) == [2, 3, 5]
+    assert insights.most_popular_top_k(counts, catalogue, [3], 3) == [2, 5, 1]
+    only = np.array([False, True, False, False, True, False])
+    assert insights.most_popular_top_k(counts, catalogue, [], 3, only) == [1, 4]

@@ -65,3 +65,19 @@ def test_history_recommendations_through_fold_in(shipped_recommenders, real_data
     for recommender in shipped_recommenders.values():
         ids = [r.movie_id for r in recommender.recommend(history=[star_wars, empire, jedi])]
         assert len(ids) == 10 and not {star_wars, empire, jedi} & set(ids)
+
+
+@pytest.mark.parametrize("persona", list(__import__("recdemo.insights").insights.PERSONAS))
+def test_every_persona_visibly_shapes_every_models_top10(persona, real_data,
+                                                         shipped_recommenders):
+    from recdemo import insights
+
+    dataset, split = real_data
+    rule = insights.PERSONAS[persona]
+    history = insights.persona_history(persona, dataset.movies,
+                                       split.train_counts(dataset.num_items))
+    catalogue = insights.genre_share(dataset.movies, list(dataset.movies.index), rule["genres"])
+    for key, recommender in shipped_recommenders.items():
+        top = [r.movie_id for r in recommender.recommend(history=history)]
+        share = insights.genre_share(dataset.movies, top, rule["genres"])
+        assert share >= max(0.2, 3 * catalogue), (key, share)

@@ -1,0 +1,94 @@
+"""The Similar movies and Embedding map tabs: what each model's movie space looks like."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.state import K
+from recdemo import RecdemoError, insights
+from recdemo.models import DISPLAY_NAMES
+
+
+def _pick_model(page, key: str) -> str | None:
+    """The model to show: the chosen one, or a picker when comparing."""
+    if not page.available:
+        st.warning("No model is available: see the messages above.")
+        return None
+    keys = list(page.available)
+    default = page.keys[0] if page.keys[0] in keys else keys[0]
+    if len(page.keys) > 1:
+        return st.segmented_control("Model", keys, default=default, key=key,
+                                    format_func=DISPLAY_NAMES.get) or default
+    return default
+
+
+def similar_tab(page) -> None:
+    """The nearest movies to a chosen movie in one model's space, with the numbers."""
+    movies = page.dataset.movies
+    st.selectbox("Movie", movies.index.tolist(), index=None, key="similar_movie",
+                 format_func=lambda m: movies.loc[m, "title"], placeholder="Type a title…")
+    movie = st.session_state.similar_movie
+    if movie is None:
+        st.info("Pick a movie to see its nearest neighbours in each model's movie space.")
+        return
+    lists = {key: insights.similar_movies(rec.item_table, movie, rec.catalogue, K)
+             for key, rec in page.available.items()}
+    votes = insights.agreement({key: [m for m, _ in pairs] for key, pairs in lists.items()})
+    key = _pick_model(page, "similar_model")
+    if key is None:
+        return
+    frame = pd.DataFrame([{"movie": movies.loc[m, "title"],
+                           "genres": ", ".join(movies.loc[m, "genres"]),
+                           "similarity": s, "models listing it": votes[m]}
+                          for m, s in lists[key]])
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "similarity": st.column_config.NumberColumn(
+            format="%.2f", help="Cosine similarity of the two movies' vectors in this model: "
+                                "1 = same direction, 0 = unrelated."),
+        "models listing it": st.column_config.NumberColumn(
+            format="%d of " + str(len(lists)),
+            help="In how many models' top 10 this neighbour appears.")})
+
+
+def map_tab(page) -> None:
+    """The whole catalogue in one model's space, with the history, top 10 and query on top."""
+    key = _pick_model(page, "map_model")
+    if key is None:
+        return
+    recommender = page.available[key]
+    movies = page.dataset.movies
+    ids = movies.index.to_numpy()
+    coordinates, project = insights.pca_2d(recommender.item_table, ids)
+    points = pd.DataFrame({"x": coordinates[:, 0], "y": coordinates[:, 1],
+                           "title": movies["title"].to_numpy(),
+                           "genres": [", ".join(g) for g in movies["genres"]],
+                           "role": "catalogue", "label": ""}, index=ids)
+    history = [m for m in page.history if m in points.index]
+    points.loc[history, "role"] = "history"
+    recs = []
+    if page.query.get("history") != []:
+        from dashboard.recommendations import top_k
+
+        try:
+            recs = top_k(recommender, page)
+        except RecdemoError as exc:
+            st.warning(str(exc))
+    # Rank numbers as labels: titles would pile up where the top 10 cluster.
+    for rank, rec in enumerate(recs, start=1):
+        points.loc[rec.movie_id, ["role", "label"]] = ("top 10", str(rank))
+    try:
+        user, resolved = recommender.resolve(**page.query)
+        (qx, qy), = project(recommender.query_vectors([user], [resolved]))
+        points.loc[0] = {"x": qx, "y": qy, "title": "your taste (the query vector)",
+                         "genres": "", "role": "query", "label": "your taste"}
+    except RecdemoError:
+        pass
+    # Catalogue first, highlighted points drawn last (on top).
+    points = points.sort_values("role", key=lambda r: r != "catalogue", kind="stable")
+    st.altair_chart(charts.embedding_map(points), width="stretch")
+    st.caption(f"Every movie of {page.dataset.name} as {DISPLAY_NAMES[key]} places it, "
+               "flattened to two dimensions (PCA): nearby movies are ones the model treats as "
+               "alike; numbers are the top-10 ranks. Points far outside the view are drawn "
+               "at its edge. Hover for titles; scroll to zoom.")

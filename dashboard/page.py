@@ -1,0 +1,152 @@
+"""The page: what every tab needs, the header, and the order things are drawn in.
+
+Cold start matters on a projector: the title, sidebar and the user's history are drawn from
+the data alone (about half a second); the model on screen loads next with a visible status
+line, and the other models load after the first list is shown.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import streamlit as st
+
+from dashboard import state
+from dashboard.explore import map_tab, similar_tab
+from dashboard.quality import quality_tab
+from dashboard.recommendations import recommendations_tab
+from dashboard.retrain_tab import retrain_tab
+from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
+from recdemo import RecdemoError, artifacts, insights, urlstate
+from recdemo.data import catalogue_mask, how_to_provide
+from recdemo.models import DISPLAY_NAMES, MODELS
+
+TAB_RENDERERS = dict(zip(state.TABS, (recommendations_tab, similar_tab, quality_tab, map_tab,
+                                      retrain_tab)))
+
+
+class PageContext:
+    """What the tabs may need for the current view; models load only when asked for."""
+
+    def __init__(self, dataset, split, counts, query: dict, history: list[int]):
+        self.dataset, self.split, self.counts = dataset, split, counts
+        self.query, self.history = query, history
+        self.models = state.Models(dataset.name)
+        model = st.session_state.model
+        self.keys = list(MODELS) if model == urlstate.COMPARE else [model]
+        self.folders = {key: state.served_folder(key) for key in MODELS}
+        user = query.get("user_id")
+        self.held_out = split.test.get(user) if user is not None else None
+
+    @functools.cached_property
+    def recommenders(self) -> dict:
+        """The models on screen (one, or all in compare mode)."""
+        with st.spinner(f"Loading {', '.join(DISPLAY_NAMES[k] for k in self.keys)}…"):
+            return self.models.available(self.keys)
+
+    @functools.cached_property
+    def available(self) -> dict:
+        """Every model that can serve."""
+        return self.models.available()
+
+    @functools.cached_property
+    def most_popular_ids(self) -> list[int]:
+        """The most-popular reference list for this view."""
+        catalogue = catalogue_mask(self.dataset, self.dataset.num_items)
+        seen = self.history if st.session_state.exclude_seen else []
+        candidates = insights.genre_mask(self.dataset.movies, st.session_state.genres,
+                                         self.dataset.num_items)
+        return insights.most_popular_top_k(self.counts, catalogue, seen, state.K, candidates)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _all_held_out_ranks(version: str, dataset_name: str, digest: str):
+    dataset, split, _ = state.cached_data(dataset_name)
+    users = np.array(sorted(split.test), dtype=np.int64)
+    model = state.recommender(version, dataset_name)
+    return users, insights.held_out_ranks(model, split, users)
+
+
+def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
+    """What to do when the dataset is not available, with an explicit download button."""
+    st.title(":material/movie: recdemo needs MovieLens")
+    st.error(str(error))
+    st.markdown(
+        f"""
+MovieLens may not be redistributed, so recdemo does not ship it. To provide **{dataset_name}**:
+
+1. Download `https://files.grouplens.org/datasets/movielens/{dataset_name}.zip` and unzip it,
+   so that `DIR/{dataset_name}/` holds its files.
+2. Start the app with `RECDEMO_DATA_DIR=DIR make run` (or put the folder in `~/.cache/recdemo/`).
+
+{how_to_provide(dataset_name)}
+""")
+    failed = state.download_attempts().get(dataset_name)
+    if failed:
+        st.warning(f"The last download attempt failed: {failed[1]}")
+    st.button(f"Download {dataset_name} from GroupLens (sha256-checked)", key="download",
+              on_click=state.download, args=(dataset_name,))
+
+
+def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
+    """The left column: a MovieLens user or a built history. Returns `(query, history)`."""
+    if st.session_state.mode != "user":
+        history = history_panel(dataset, counts)
+        return {"history": history}, history
+    model = st.session_state.model
+    folder = state.served_folder(model if model in MODELS else state.DEFAULT_MODEL)
+
+    def hit_ranks():
+        version = str(artifacts.resolve(folder))
+        return _all_held_out_ranks(version, dataset.name, artifacts.manifest_digest(version))
+
+    user, history = user_panel(dataset, split, hit_ranks)
+    if st.toggle("Reveal the held-out next movie", key="reveal"):
+        models = state.Models(dataset.name).available()
+        ranks = {k: int(insights.held_out_ranks(m, split, np.array([user]))[0])
+                 for k, m in models.items()}
+        held_out_panel(dataset, split, user, ranks,
+                       int(catalogue_mask(dataset, dataset.num_items).sum() - len(history)))
+    return {"user_id": user}, history
+
+
+def main() -> None:
+    """Lay out the page."""
+    st.set_page_config(page_title="recdemo: MovieLens recommenders", layout="wide",
+                       page_icon=":material/movie:")
+    # Less empty space above the title: more of the page fits on a projector.
+    st.html("<style>.block-container {padding: 1.6rem 1.5rem 2rem 1.5rem;}"
+            "h1 {font-size: 2.1rem !important;}</style>")
+    dataset_name, warnings = state.dataset_from_url()
+    try:
+        dataset, split, counts = state.cached_data(dataset_name)
+    except RecdemoError as exc:
+        missing_data_page(dataset_name, exc)
+        return
+    genres = insights.genre_names(dataset.movies)
+    state.init_session(dataset, split, genres, warnings)
+    sidebar(genres)
+    st.title(":material/movie: MovieLens recommender playground")
+    # A link's problems are said once, on the first page of the session.
+    for warning in st.session_state.pop("url_warnings", []):
+        st.warning(warning)
+    # Wide grids (compare, map) get two thirds of the page; lists get three fifths.
+    wide = st.session_state.model == urlstate.COMPARE or st.session_state.tab in (
+        "Embedding map", "Quality")
+    who, views = st.columns([1, 2] if wide else [2, 3], gap="medium")
+    with who:
+        query, history = who_panel(dataset, split, counts)
+    page = PageContext(dataset, split, counts, query, history)
+    with views:
+        # Only the open tab runs (on_change="rerun"), which keeps every interaction fast.
+        tabs = dict(zip(state.TABS, st.tabs(list(state.TABS), key="tab", on_change="rerun")))
+        for name, tab in tabs.items():
+            if tab.open:
+                with tab:
+                    TAB_RENDERERS[name](page)
+    state.write_url()
+    # Off the critical path: the other models load after this view is on screen.
+    page.models.available()
+    for key, message in page.models.errors.items():
+        st.sidebar.error(f"{DISPLAY_NAMES[key]} is unavailable: {message}")

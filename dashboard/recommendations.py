@@ -1,0 +1,149 @@
+"""The Top 10 tab: one model's top-10, or a rank × model grid of all three."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.state import MAX_HISTORY, K
+from dashboard.who import add_to_history, genres_text, movie_label
+from recdemo import insights
+from recdemo.models import DISPLAY_NAMES
+
+AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
+HELD_OUT_COLOUR = "rgba(60, 130, 240, 0.45)"
+
+
+def top_k(recommender, page) -> list:
+    """The top-K after the genre filter, through the single `recommend` path."""
+    candidates = insights.genre_mask(page.dataset.movies, st.session_state.genres,
+                                     recommender.catalogue.shape[0])
+    return recommender.recommend(**page.query, k=K, exclude_seen=st.session_state.exclude_seen,
+                                 candidates=candidates)
+
+
+def change_markers(model_key: str, context, ids: list[int]) -> dict[int, str]:
+    """`↑n`, `↓n` or `new` per movie when the same view's list changed since the last run
+    (after a reorder, a trim, a filter or a retrain); nothing when the view itself changed."""
+    memory = st.session_state.setdefault("last_lists", {})
+    previous = memory.get(model_key)
+    memory[model_key] = (context, ids)
+    if not previous or previous[0] != context or previous[1] == ids:
+        return {}
+    diff = insights.diff_top_k(previous[1], ids)
+    markers = {m: "new" for m in diff.new}
+    markers.update({m: (f"↑{old - new}" if new < old else f"↓{new - old}")
+                    for m, old, new in diff.moved})
+    return markers
+
+
+def single_list(key: str, recs: list, recommender, page) -> None:
+    """Rank, title, genres, the model's probability, because-you-watched, add to history."""
+    movies = page.dataset.movies
+    if not recs:
+        st.warning("No movie matches these filters.")
+        return
+    ids = [r.movie_id for r in recs]
+    percentiles = insights.popularity_percentiles(page.counts, recommender.catalogue)
+    st.markdown(
+        f":blue-badge[popularity: percentile {np.mean(percentiles[ids]):.0f}] "
+        f":violet-badge[{insights.genre_diversity(movies, ids)} genres]",
+        help="Popularity percentile: the share of the catalogue watched less often than these "
+             "movies, on average (50 = a typical movie, 99 = the blockbusters). Genres: how "
+             "many different genres the ten movies cover.")
+    context = (st.session_state.mode, page.query.get("user_id"), page.folders[key])
+    markers = change_markers(key, context, ids)
+    held_out = page.held_out
+    top_probability = recs[0].probability or 1.0
+    for rank, rec in enumerate(recs, start=1):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small",
+                          wrap=False):
+            marker = f" :orange-badge[{markers[rec.movie_id]}]" if rec.movie_id in markers else ""
+            hit = (" :blue-badge[:material/target: the held-out movie]"
+                   if rec.movie_id == held_out else "")
+            because = insights.because_you_watched(recommender.item_table, page.history,
+                                                   rec.movie_id)
+            why = ", ".join(movie_label(movies, m) for m, _ in because)
+            st.markdown(f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}  \n"
+                        f":gray[{genres_text(movies, rec.movie_id)}"
+                        + (f" · because you watched {why}]" if why else "]"), width="stretch")
+            st.progress(float(np.clip(rec.probability / top_probability, 0.0, 1.0)),
+                        text=f"{rec.probability:.1%}", width=110)
+            in_history = st.session_state.mode == "history" and rec.movie_id in page.history
+            st.button("", icon=":material/add:", key=f"promote-{key}-{rec.movie_id}",
+                      type="tertiary", width="content", disabled=in_history,
+                      help="Add to the history as the most recent watch (from a MovieLens user: "
+                           f"starts a built history from their {MAX_HISTORY - 1} latest movies)",
+                      on_click=promote, args=(rec.movie_id, page.history))
+    st.caption("The percentage is the model's estimate that this is the next movie watched; "
+               "the bar compares it with the first pick. “Because you watched”: the history "
+               "movies most similar to it in the model's movie space.")
+
+
+def promote(movie_id: int, current_history: list[int]) -> None:
+    """Move a recommended movie into a built history (starting from the current one)."""
+    state = st.session_state
+    if state.mode != "history":
+        state.history = list(current_history)[-(MAX_HISTORY - 1):]
+        state.mode = "history"
+    add_to_history(movie_id)
+
+
+def compare_grid(lists: dict[str, list], page) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """Rank × model titles (most-popular as the reference column), and the ids per column."""
+    popular = page.most_popular_ids
+    columns = {DISPLAY_NAMES[key]: [r.movie_id for r in recs] for key, recs in lists.items()}
+    columns["Most popular"] = popular
+    titles = page.dataset.movies["title"]
+    frame = pd.DataFrame({name: pd.Series([titles[m] for m in ids], dtype="object")
+                          for name, ids in columns.items()})
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+    return frame, columns
+
+
+def compare_view(lists: dict[str, list], page) -> None:
+    """One compact grid: agreement coloured, the held-out movie highlighted."""
+    frame, ids = compare_grid(lists, page)
+    votes = insights.agreement({k: ids[DISPLAY_NAMES[k]] for k in lists})
+    held_out = page.held_out
+
+    def colour(column: pd.Series) -> list[str]:
+        styles = []
+        for movie in ids[column.name][: len(column)]:
+            if movie == held_out:
+                styles.append(f"background-color: {HELD_OUT_COLOUR}; font-weight: 700")
+            elif column.name != "Most popular" and votes.get(movie, 0) >= 2:
+                styles.append(f"background-color: {AGREEMENT_COLOURS[min(votes[movie], 3)]}")
+            else:
+                styles.append("")
+        return styles + [""] * (len(column) - len(styles))
+
+    st.dataframe(frame.style.apply(colour), height=35 * (len(frame) + 1) + 3, width="stretch",
+                 column_config={"rank": st.column_config.NumberColumn(width=40)})
+    overlap = ", ".join(f"{DISPLAY_NAMES[a]} & {DISPLAY_NAMES[b]}: {n}"
+                        for (a, b), n in insights.overlaps(
+                            {k: ids[DISPLAY_NAMES[k]] for k in lists}).items())
+    in_all = sum(1 for v in votes.values() if v == len(lists))
+    legend = ":green-badge[in all three] :orange-badge[in two]"
+    if held_out is not None:
+        legend += " :blue-badge[the held-out movie]"
+    st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}.")
+
+
+def recommendations_tab(page) -> None:
+    """The chosen model's top-10, or all three side by side."""
+    if not page.recommenders:
+        st.warning("No model is available: see the messages above.")
+        return
+    if page.query.get("history") == []:
+        st.info("Add movies to the history to see recommendations.")
+        return
+    lists = {key: top_k(rec, page) for key, rec in page.recommenders.items()}
+    if len(lists) == 1:
+        (key, recs), = lists.items()
+        st.subheader(f"Top {K} from {DISPLAY_NAMES[key]}")
+        single_list(key, recs, page.recommenders[key], page)
+        return
+    st.subheader(f"Top {K} from every model")
+    compare_view(lists, page)

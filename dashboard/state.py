@@ -1,0 +1,163 @@
+"""Process-wide caches (data, models, artifact documents) and the session's view.
+
+Models are cached by the sha256 of their artifact's manifest, so a replaced artifact is never
+served stale and the quality tab always describes the model that is serving. Each model loads
+on first use: the page paints before any model exists.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from recdemo import RecdemoError, artifacts, urlstate
+from recdemo.data import DATASETS, load
+from recdemo.models import MODELS
+from recdemo.split import leave_one_out
+
+K = 10
+# A built history keeps its most recent MAX_HISTORY movies: the sequence models' context.
+MAX_HISTORY = 50
+DEFAULT_DATASET = "ml-100k"
+DEFAULT_MODEL = "sasrec"
+# Short labels: all five fit without a scroll arrow at 1280 px.
+TABS = ("Top 10", "Similar movies", "Quality", "Embedding map", "Retrain")
+
+
+@st.cache_resource(show_spinner=False)
+def cached_data(dataset_name: str):
+    """The dataset, its split and train popularity (never downloads: see `download`)."""
+    dataset = load(dataset_name, download=False)
+    split = leave_one_out(dataset)
+    return dataset, split, split.train_counts(dataset.num_items)
+
+
+@st.cache_resource(show_spinner=False)
+def download_attempts() -> dict[str, tuple[float, str]]:
+    """Failed downloads of this server process: dataset -> (when, why). A failure is shown,
+    never retried by a page view; only the download button tries again."""
+    return {}
+
+
+def download(dataset_name: str) -> None:
+    """The download button's callback: fetch and verify the official zip once."""
+    from recdemo.data import fetch
+
+    try:
+        fetch(dataset_name)
+    except RecdemoError as exc:
+        download_attempts()[dataset_name] = (time.time(), str(exc))
+    else:
+        download_attempts().pop(dataset_name, None)
+        cached_data.clear()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _cached_recommender(version_folder: str, dataset_name: str, digest: str):
+    # Imported here, not at the top: Keras, JAX and keras-hub load after the first paint.
+    from recdemo.serving import enable_compilation_cache, recommender_from_folder
+
+    enable_compilation_cache()
+    dataset, split, _ = cached_data(dataset_name)
+    return recommender_from_folder(version_folder, dataset, split)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_json(version_folder: str, name: str, digest: str):
+    return artifacts.read_json(version_folder, name)
+
+
+def _version(folder: str) -> tuple[str, str]:
+    version = artifacts.resolve(folder)
+    return str(version), artifacts.manifest_digest(version)
+
+
+def recommender(folder: str, dataset_name: str):
+    """The verified artifact's recommender (RecdemoError if it cannot serve)."""
+    version, digest = _version(folder)
+    return _cached_recommender(version, dataset_name, digest)
+
+
+def artifact_json(folder: str, name: str):
+    """One JSON document of an artifact, cached by its manifest digest."""
+    version, digest = _version(folder)
+    return _cached_json(version, name, digest)
+
+
+def served_folder(model_key: str) -> str:
+    """The artifact this session serves for a model: a retrained run, or the shipped one."""
+    state = st.session_state
+    return state.served.get(model_key) or str(artifacts.artifact_dir(model_key, state.dataset))
+
+
+class Models:
+    """Recommenders of this session's served artifacts, loaded on first use; a model that
+    cannot load is reported once with its reason while the others keep serving."""
+
+    def __init__(self, dataset_name: str):
+        self.dataset_name = dataset_name
+        self.errors: dict[str, str] = {}
+
+    def get(self, key: str):
+        """The recommender of `key`, or None (the reason is in `errors`)."""
+        try:
+            return recommender(served_folder(key), self.dataset_name)
+        except RecdemoError as exc:
+            self.errors[key] = str(exc)
+            return None
+
+    def available(self, keys=None) -> dict:
+        """Every loadable model among `keys` (default: all), in registry order."""
+        loaded = {key: self.get(key) for key in (keys or MODELS)}
+        return {key: rec for key, rec in loaded.items() if rec is not None}
+
+
+def query_params() -> dict[str, list[str]]:
+    """The URL's query parameters, each name with all its values."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
+
+
+def dataset_from_url() -> tuple[str, list[str]]:
+    """The dataset the link asks for (checked before anything loads)."""
+    return urlstate.parse_dataset(query_params(), DATASETS, DEFAULT_DATASET)
+
+
+# View values held by widgets that are not drawn on every run (the user picker only in user
+# mode, the movie picker only on its tab). Streamlit deletes a widget's value when the widget
+# is not drawn; assigning the value back each run keeps it, as its docs recommend.
+PERSISTENT_WIDGET_KEYS = ("user_id", "similar_movie", "genres", "exclude_seen", "model", "mode")
+
+
+def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None:
+    """On a session's first run (or after a dataset switch), read the view from the URL;
+    problems become warnings shown once (`warnings`: the dataset parameter's)."""
+    state = st.session_state
+    if state.get("initialized_for") == dataset.name:
+        for key in PERSISTENT_WIDGET_KEYS:
+            if key in state:
+                state[key] = state[key]
+        return
+    view, view_warnings = urlstate.parse_view(
+        query_params(), dataset=dataset.name, models=MODELS, default_model=DEFAULT_MODEL,
+        user_ids=set(split.users.tolist()), movie_ids=set(dataset.movies.index.tolist()),
+        genres=set(genres), tabs=TABS, max_history=MAX_HISTORY)
+    state.initialized_for = dataset.name
+    state.dataset = dataset.name
+    state.served = {}
+    state.run_folder = None
+    state.model, state.mode, state.user_id = view.model, view.mode, view.user
+    state.history, state.exclude_seen, state.genres = view.history, view.exclude_seen, view.genres
+    state.similar_movie = view.movie
+    state.tab = view.tab or TABS[0]
+    state.url_warnings = [*warnings, *view_warnings]
+
+
+def write_url() -> None:
+    """Mirror the current view into the URL, so the link reopens exactly this page."""
+    state = st.session_state
+    view = urlstate.View(dataset=state.dataset, model=state.model, mode=state.mode,
+                         user=state.user_id, history=list(state.history),
+                         exclude_seen=state.exclude_seen, genres=list(state.genres),
+                         movie=state.get("similar_movie"), tab=state.get("tab"))
+    st.query_params.from_dict(urlstate.to_params(view, DEFAULT_DATASET))
