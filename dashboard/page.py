@@ -119,6 +119,8 @@ def main() -> None:
     st.html("<style>.block-container {padding: 1.6rem 1.5rem 2rem 1.5rem;}"
             "h1 {font-size: 2.1rem !important;}</style>")
     dataset_name, warnings = state.dataset_from_url()
+    state.prefetch(dataset_name, st.session_state.get("model") or st.query_params.get(
+        "model", state.DEFAULT_MODEL))
     try:
         dataset, split, counts = state.cached_data(dataset_name)
     except RecdemoError as exc:

@@ -7,9 +7,11 @@ on first use: the page paints before any model exists.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from recdemo import RecdemoError, artifacts, urlstate
 from recdemo.data import DATASETS, load
@@ -111,6 +113,34 @@ class Models:
         """Every loadable model among `keys` (default: all), in registry order."""
         loaded = {key: self.get(key) for key in (keys or MODELS)}
         return {key: rec for key, rec in loaded.items() if rec is not None}
+
+
+@st.cache_resource(show_spinner=False)
+def _prefetch_started() -> set:
+    return set()
+
+
+def prefetch(dataset_name: str, first: str) -> None:
+    """Once per server process and dataset, load every shipped model in a background thread,
+    `first` first, so importing Keras/JAX and building models overlaps with painting the page
+    (a session that needs a model meanwhile waits on the same cache entry, never computes it
+    twice)."""
+    started = _prefetch_started()
+    if dataset_name in started:
+        return
+    started.add(dataset_name)
+    keys = [first, *[k for k in MODELS if k != first]] if first in MODELS else list(MODELS)
+
+    def load_all() -> None:
+        for key in keys:
+            try:
+                recommender(str(artifacts.artifact_dir(key, dataset_name)), dataset_name)
+            except RecdemoError:
+                pass  # reported by the page that asks for it
+
+    thread = threading.Thread(target=load_all, name="recdemo-prefetch", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())
+    thread.start()
 
 
 def query_params() -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
 import os
 import re
 from pathlib import Path
@@ -206,9 +207,38 @@ def _read_lines(path: Path) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
+_PLAIN_RATINGS = re.compile(r"[0-9\t\n]*")
+
+
+def _ratings_fast(lines: list[str], separator: str) -> pd.DataFrame | None:
+    """Parse well-formed rating lines with pandas' C reader; None if anything is not plainly
+    valid (the strict line-by-line parser then finds and names the line). About ten times
+    faster on ml-100k, which matters for the dashboard's cold start."""
+    text = "\n".join(lines)
+    if not lines or "\t" in text and separator != "\t":
+        return None
+    text = text.replace(separator, "\t")
+    if not _PLAIN_RATINGS.fullmatch(text) or text.count("\t") != 3 * len(lines):
+        return None  # signs, spaces, non-ASCII digits, missing or extra fields
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep="\t", header=None, dtype=np.int64,
+                            names=["user_id", "movie_id", "rating", "timestamp"])
+    except (ValueError, pd.errors.ParserError):
+        return None
+    values = frame.to_numpy()
+    if len(frame) != len(lines) or (values[:, :2] <= 0).any() or (
+            (values[:, 2] < 1) | (values[:, 2] > 5)).any() or (values > 10**17).any():
+        return None
+    return frame
+
+
 def _parse_ratings(path: Path, separator: str) -> pd.DataFrame:
+    lines = _read_lines(path)
+    fast = _ratings_fast([line for line in lines if line.strip()], separator)
+    if fast is not None:
+        return fast
     rows = []
-    for number, line in enumerate(_read_lines(path), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         fields = line.split(separator) if separator else line.split()
