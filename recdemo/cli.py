@@ -13,9 +13,7 @@ from pathlib import Path
 
 from recdemo import RecdemoError
 from recdemo.data import DATASETS
-from recdemo.models import MODELS
-from recdemo.models.sasrec import LOSSES
-from recdemo.models.two_tower import OBJECTIVES
+from recdemo.models import MODELS, hyperparameters
 from recdemo.presets import PRESETS
 
 
@@ -49,22 +47,27 @@ def _artifact_name(text: str) -> str:
 
 
 _POSITIVE_INT = _number(int, 1)
-# Model hyperparameter flags: flag name -> (type, help). Only flags a person sets override the
-# preset, and only those the chosen model accepts are passed on.
-_HYPERPARAMETER_FLAGS = {
-    "embedding_dim": (_number(int, 2), "query/item embedding width"),
-    "hidden_dim": (_POSITIVE_INT, "GRU units (gru4rec)"),
-    "max_len": (_POSITIVE_INT, "most recent items kept per history (gru4rec, sasrec)"),
-    "num_blocks": (_POSITIVE_INT, "Transformer blocks (sasrec)"),
-    "num_heads": (_POSITIVE_INT, "attention heads (sasrec)"),
-    "dropout": (_number(float, 0.0, high=1.0), "dropout rate in [0, 1)"),
-    "loss": (str, f"sasrec loss: {' or '.join(LOSSES)}"),
-    "objective": (str, f"two_tower objective: {' or '.join(OBJECTIVES)}"),
-}
-_CHOICES = {"loss": LOSSES, "objective": OBJECTIVES}
 _TRAIN_FLAGS = {"epochs": _POSITIVE_INT, "batch_size": _POSITIVE_INT,
                 "learning_rate": _number(float, 0.0, inclusive=False),
-                "weight_decay": _number(float, 0.0), "patience": _number(int, 0)}
+                "weight_decay": _number(float, 0.0), "patience": _number(int, 0),
+                "warmup_epochs": _number(int, 0)}
+
+
+def hyperparameter_flags() -> dict[str, tuple[type, str, tuple | None]]:
+    """Every registered model's hyperparameters, as `--flag`s: `{name: (type, help, choices)}`.
+
+    Only flags a person sets override the preset, and only those the chosen model accepts are
+    passed on; ranges are checked by the model's constructor before training starts.
+    """
+    found: dict[str, tuple[type, str, tuple | None]] = {}
+    owners: dict[str, list[str]] = {}
+    for key in MODELS:
+        for name, entry in hyperparameters(MODELS[key]).items():
+            found.setdefault(name, entry)
+            owners.setdefault(name, []).append(key)
+    return {name: (kind, text if len(owners[name]) == len(MODELS)
+                   else f"{text} ({', '.join(owners[name])} only)", choices)
+            for name, (kind, text, choices) in found.items()}
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -89,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", required=True, choices=[*MODELS, "all"])
     _add_data_flags(train)
     train.add_argument("--preset", default="full", choices=sorted(PRESETS))
+    train.add_argument("--schedule", choices=["constant", "cosine"],
+                       help="learning-rate schedule (cosine: warm-up, then decay to --epochs)")
     train.add_argument("--seed", type=_number(int, 0), help="one seed (default 0)")
     train.add_argument("--seeds", type=_number(int, 0), nargs="+",
                        help="several seeds: metrics report their mean, the best seed by "
@@ -98,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="artifact folder name, a plain identifier (default: the model key)")
     for flag, kind in _TRAIN_FLAGS.items():
         train.add_argument(f"--{flag.replace('_', '-')}", type=kind)
-    for flag, (kind, text) in _HYPERPARAMETER_FLAGS.items():
+    for flag, (kind, text, choices) in hyperparameter_flags().items():
         train.add_argument(f"--{flag.replace('_', '-')}", type=kind, help=text,
-                           choices=_CHOICES.get(flag))
+                           choices=choices)
 
     evaluate = commands.add_parser("evaluate", help="full-ranking metrics of an artifact")
     evaluate.add_argument("--model", required=True, choices=list(MODELS))
@@ -139,8 +144,10 @@ def run_train(args) -> None:
     dataset, split = load_data(args.dataset, args.data_dir)
     seeds = args.seeds or [args.seed if args.seed is not None else 0]
     keys = list(MODELS) if args.model == "all" else [args.model]
-    overrides = {k: getattr(args, k) for k in _HYPERPARAMETER_FLAGS if getattr(args, k) is not None}
-    train_overrides = {k: getattr(args, k) for k in _TRAIN_FLAGS if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in hyperparameter_flags()
+                 if getattr(args, k) is not None}
+    train_overrides = {k: getattr(args, k) for k in [*_TRAIN_FLAGS, "schedule"]
+                       if getattr(args, k) is not None}
     if args.name and len(keys) > 1:
         raise RecdemoError("--name names one artifact folder: use it with a single --model.")
     for key in keys:

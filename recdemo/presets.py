@@ -32,6 +32,7 @@ PRESETS: dict[str, dict[str, dict]] = {
 
 
 def preset(name: str, model_key: str) -> tuple[dict, dict]:
-    """`(model hyperparameters, train settings)` copies of a preset for one model."""
-    entry = PRESETS[name][model_key]
+    """`(model hyperparameters, train settings)` copies of a preset for one model (empty for a
+    model the preset does not name: its constructor's and `TrainConfig`'s defaults apply)."""
+    entry = PRESETS[name].get(model_key, {"model": {}, "train": {}})
     return dict(entry["model"]), dict(entry["train"])

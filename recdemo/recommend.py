@@ -16,9 +16,7 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset, catalogue_mask
-from recdemo.foldin import fold_in
 from recdemo.models.base import RetrievalModel
-from recdemo.models.sequences import pad_right
 from recdemo.split import LeaveOneOutSplit
 
 # Batches are padded up to one of these sizes so a handful of compiled shapes serve every call.
@@ -138,16 +136,7 @@ class Recommender:
                 which fold in the history for rows without one. Ignored by sequence models.
             histories: per row the input history (oldest first), already validated.
         """
-        if self.model.query_kind == "user":
-            user_ids = user_ids or [None] * len(histories)
-            known = [i for i, u in enumerate(user_ids) if u is not None]
-            out = np.empty((len(histories), self.item_table.shape[1]), dtype=np.float32)
-            if known:
-                out[known] = self._run_query(np.array([user_ids[i] for i in known], np.int32))
-            for i in set(range(len(histories))) - set(known):
-                out[i] = fold_in(self.item_table, histories[i])
-            return out
-        return self._run_query(pad_right(histories, self.model.max_len))
+        return self.model.encode_queries(self._run_query, user_ids, histories, self.item_table)
 
     def _run_query(self, inputs: np.ndarray) -> np.ndarray:
         chunks = []

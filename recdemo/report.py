@@ -10,14 +10,18 @@ from pathlib import Path
 
 from recdemo import RecdemoError
 from recdemo.artifacts import DEFAULT_ROOT, read_json
+from recdemo.models import DISPLAY_NAMES, MODELS
 
-ROWS = (
-    ("two_tower", "Two-tower (softmax, shipped)"),
-    ("gru4rec", "GRU4Rec (shipped)"),
-    ("sasrec", "SASRec (CE, shipped)"),
+# Artifacts trained with a non-default objective, reported beside the shipped models.
+VARIANTS = (
     ("two_tower_mse", "Two-tower, seed objective (MSE on ratings)"),
     ("sasrec_bce", "SASRec, paper/seed objective (BCE, 1 negative)"),
 )
+
+
+def rows() -> list[tuple[str, str]]:
+    """`(artifact folder, label)`: every registered model's shipped artifact, then variants."""
+    return [(key, f"{DISPLAY_NAMES[key]} (shipped)") for key in MODELS] + list(VARIANTS)
 
 
 METRICS = ("hr@10", "ndcg@10", "mrr")
@@ -58,7 +62,7 @@ def results_table(root: Path, dataset: str = "ml-100k") -> str:
     lines = ["| model | seeds | test HR@10 | test NDCG@10 | test MRR | valid NDCG@10 | "
              "train time (all seeds) | device |", "|---|---|---|---|---|---|---|---|"]
     popular = None
-    for folder_name, label in ROWS:
+    for folder_name, label in rows():
         folder = root / dataset / folder_name
         if not (folder / "metrics.json").is_file():
             continue

@@ -34,6 +34,10 @@ class TrainConfig:
         patience: stop after this many epochs without a better validation NDCG@10
             (0 = never stop early).
         seed: seeds Keras, JAX and the NumPy sampling.
+        schedule: `"constant"` learning rate, or `"cosine"`: a linear warm-up over
+            `warmup_epochs` to `learning_rate`, then cosine decay to 1 % of it at `epochs`
+            (a fixed horizon, so most of the learning happens early and the tail is short).
+        warmup_epochs: epochs of linear warm-up (cosine schedule only).
     """
 
     epochs: int = 50
@@ -42,9 +46,17 @@ class TrainConfig:
     weight_decay: float = 0.0
     patience: int = 10
     seed: int = 0
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+
+    SCHEDULES = ("constant", "cosine")
 
     def __post_init__(self):
-        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0)):
+        if self.schedule not in self.SCHEDULES:
+            raise ValueError(f"`schedule` should be one of {self.SCHEDULES}. "
+                             f"Received: `schedule` = {self.schedule!r}.")
+        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0),
+                          ("warmup_epochs", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"`{name}` should be an integer >= {low}. "
@@ -105,11 +117,27 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
         yield loss
 
 
+def learning_rate(config: TrainConfig, steps_per_epoch: int):
+    """The optimiser's learning rate: a float, or the warm-up + cosine schedule over
+    `config.epochs` epochs of `steps_per_epoch` steps."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    total = max(config.epochs * steps_per_epoch, 2)
+    warmup = min(config.warmup_epochs * steps_per_epoch, total // 2)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * (0.1 if warmup else 1.0),
+        decay_steps=total - warmup, alpha=0.01,
+        warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup)
+
+
 def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
-                 config: TrainConfig) -> RetrievalModel:
+                 config: TrainConfig, split: LeaveOneOutSplit) -> RetrievalModel:
+    """A seeded, built model compiled for `split` (which sizes the schedule's steps)."""
     keras.utils.set_random_seed(config.seed)
     model = build_model(model_key, dataset, **hyperparameters)
-    model.compile_for_training(config.learning_rate, config.weight_decay)
+    rows = len(model.training_examples(split, np.random.default_rng(0))[1])
+    steps_per_epoch = -(-rows // config.batch_size)
+    model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
     return model
 
 
@@ -137,7 +165,7 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
     hyperparameters = hyperparameters or {}
     on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
-    model = _fresh_model(model_key, dataset, hyperparameters, config)
+    model = _fresh_model(model_key, dataset, hyperparameters, config, split)
     rng = np.random.default_rng(config.seed)
     val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
     recommender = Recommender(model, dataset, split)
@@ -168,15 +196,17 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
         raise RecdemoError("Training produced no usable epoch: every validation score was "
                            "non-finite. Lower the learning rate.")
     model.set_weights(best_weights)
-    refit = model.query_kind == "user"
+    refit = model.refits_on_validation
     if refit:
         # A user-id model can only use the validation interaction at test time by training on
         # it: refit with the selected epoch count on train + validation (selection stays on
         # the validation run above; the test part is still never seen).
         on_phase("refit")
-        model = _fresh_model(model_key, dataset, hyperparameters, config)
+        # The same schedule (horizon `config.epochs`), stopped at the selected epoch.
+        refit_split = split.with_valid_in_train()
+        model = _fresh_model(model_key, dataset, hyperparameters, config, refit_split)
         refit_config = dataclasses.replace(config, epochs=best_epoch)
-        for _ in _fit_epochs(model, split.with_valid_in_train(), refit_config, rng):
+        for _ in _fit_epochs(model, refit_split, refit_config, rng):
             pass
     return TrainResult(model, Recommender(model, dataset, split), history, best_epoch,
                        time.perf_counter() - started, best_metrics, refit)

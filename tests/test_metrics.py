@@ -50,3 +50,21 @@ def test_nan_scores_rank_as_badly_as_possible():
     assert list(ranks) == [4, 2, 3]
     metrics = ranking_metrics(target_ranks(np.full((5, 20), np.nan), np.arange(5)))
     assert metrics["hr@10"] == 0.0 and np.isfinite(list(metrics.values())).all()
+
+
+def test_metrics_agree_with_keras_rs_on_tie_free_scores():
+    # keras-rs' ranking metrics are an independent implementation; with distinct scores and
+    # one relevant item per row, NDCG@10, recall@10 (= HR@10) and MRR must match ours.
+    import keras_rs
+
+    rng = np.random.default_rng(7)
+    scores = rng.permutation(60 * 30).reshape(60, 30).astype(np.float32)  # all distinct
+    targets = rng.integers(0, 30, size=60)
+    relevance = np.zeros_like(scores)
+    relevance[np.arange(60), targets] = 1.0
+    ours = ranking_metrics(target_ranks(scores, targets))
+    for metric, name in ((keras_rs.metrics.NDCG(k=10), "ndcg@10"),
+                         (keras_rs.metrics.RecallAtK(k=10), "hr@10"),
+                         (keras_rs.metrics.MeanReciprocalRank(), "mrr")):
+        metric.update_state(relevance, scores)
+        assert float(metric.result()) == pytest.approx(ours[name], rel=1e-5), name

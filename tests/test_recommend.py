@@ -21,7 +21,7 @@ def recommender(request, synthetic_artifacts, synthetic_data):
 def test_scores_match_a_numpy_reference(recommender):
     model, split = recommender.model, recommender.split
     history = split.history(3)
-    if model.query_kind == "user":
+    if model.refits_on_validation:  # the two-tower: queries are user ids
         query = np.asarray(model.user_embedding.embeddings)[3]
     else:
         from recdemo.models.sequences import pad_right
@@ -140,3 +140,14 @@ def test_fold_in_stays_sane_on_a_short_history_with_little_regularisation():
     assert loss(query.astype(np.float64)) < loss(np.zeros(8)) - 0.5
     scores = table @ query
     assert set(np.argsort(-scores)[:3]) == set(history)  # it explains the history it was fit to
+
+
+def test_fold_in_many_matches_one_at_a_time():
+    from recdemo.foldin import fold_in_many
+
+    rng = np.random.default_rng(3)
+    table = rng.normal(size=(40, 6)).astype(np.float32)
+    histories = [rng.integers(1, 40, size=n) for n in (1, 3, 9, 2, 14, 5, 7, 4, 2)]
+    batched = fold_in_many(table, histories)
+    for row, history in enumerate(histories):
+        np.testing.assert_allclose(batched[row], fold_in(table, history), rtol=1e-3, atol=1e-3)

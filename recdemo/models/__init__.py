@@ -23,7 +23,10 @@ class _Registry(Mapping):
     """A read-only `{key: model class}` that imports each class on first access."""
 
     def __getitem__(self, key: str) -> type:
-        module, name = _CLASSES[key].split(":")
+        entry = _CLASSES[key]
+        if not isinstance(entry, str):
+            return entry
+        module, name = entry.split(":")
         return getattr(importlib.import_module(module), name)
 
     def __iter__(self) -> Iterator[str]:
@@ -37,6 +40,58 @@ class _Registry(Mapping):
 
 
 MODELS: Mapping[str, type] = _Registry()
+
+
+def register(key: str, model_class: type | str, display_name: str) -> None:
+    """Add a model under `key` (a class, or `"module:Class"` to import lazily).
+
+    The CLI's flags, the trainer, the artifact store, the report and the dashboard all read
+    the registry, so this line (or one in `_CLASSES`) is all a new model needs besides its file.
+    """
+    from recdemo.artifacts import check_name
+
+    check_name(key, "model key")
+    _CLASSES[key] = model_class
+    DISPLAY_NAMES[key] = display_name
+
+
+def _documented_args(model_class: type) -> dict[str, str]:
+    """`{name: text}` from the `Args:` sections of a class's and its bases' docstrings (the
+    class's own text wins), continuation lines joined."""
+    docs: dict[str, str] = {}
+    for klass in reversed(model_class.__mro__):
+        current, in_args = None, False
+        for line in (klass.__doc__ or "").splitlines():
+            stripped = line.strip()
+            if stripped == "Args:":
+                in_args = True
+            elif in_args and not stripped:
+                in_args, current = False, None
+            elif in_args:
+                name, colon, text = stripped.partition(":")
+                if colon and name.isidentifier():
+                    current = name
+                    docs[name] = text.strip()
+                elif current:
+                    docs[current] += " " + stripped
+    return {name: text.rstrip(".") for name, text in docs.items()}
+
+
+def hyperparameters(model_class: type) -> dict[str, tuple[type, str, tuple | None]]:
+    """A model's tunable constructor arguments: `{name: (type, help, choices)}`, read from its
+    signature (types from the defaults), its docstring's `Args:` and its `CHOICES`."""
+    import inspect
+
+    docs = _documented_args(model_class)
+    out = {}
+    for name, parameter in inspect.signature(model_class.__init__).parameters.items():
+        default = parameter.default
+        if name in ("self", "num_items", "num_users") or default is inspect.Parameter.empty:
+            continue
+        if isinstance(default, (bool, int, float, str)):
+            out[name] = (type(default), docs.get(name, name.replace("_", " ")),
+                         getattr(model_class, "CHOICES", {}).get(name))
+    return out
 
 
 def build_model(model_key: str, dataset, **hyperparameters):
@@ -62,5 +117,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'recdemo.models' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "DISPLAY_NAMES", "build_model", "RetrievalModel", "TwoTower", "GRU4Rec",
-           "SASRec"]
+__all__ = ["MODELS", "DISPLAY_NAMES", "build_model", "hyperparameters", "register",
+           "RetrievalModel", "TwoTower", "GRU4Rec", "SASRec"]

@@ -16,17 +16,21 @@ from recdemo.split import LeaveOneOutSplit
 class RetrievalModel(keras.Model):
     """Base class: a Keras model with a query encoder and an item embedding table.
 
-    Subclasses set `query_kind` to `"user"` (queries are user ids) or `"history"` (queries are
-    right-padded item sequences of length `max_len`), and implement `query_embeddings`,
-    `item_embeddings`, `training_examples` and `validation_examples`.
+    Subclasses implement `query_embeddings`, `item_embeddings`, `training_examples` and
+    `validation_examples`. By default a query is a right-padded history of `max_len` items; a
+    model whose queries are something else (user ids) overrides `sizes_from`, `query_shape` and
+    `encode_queries`, and says whether it must be refitted on the validation items
+    (`refits_on_validation`).
 
     Args:
         num_items: size of the item id space (largest movie id + 1; id 0 is padding).
         embedding_dim: width of the shared query/item space.
     """
 
-    query_kind = "history"
     max_len = 0
+    # A model that reads histories sees the validation item as input at test time; a user-id
+    # model can only use it by training on it (see `recdemo.training`).
+    refits_on_validation = False
 
     def __init__(self, num_items: int, embedding_dim: int = 64, **kwargs):
         super().__init__(**kwargs)
@@ -56,6 +60,20 @@ class RetrievalModel(keras.Model):
         """
         self.query_embeddings(keras.KerasTensor((1, *self.query_shape), dtype="int32"))
         self.built = True
+
+    def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
+                       item_table: np.ndarray) -> np.ndarray:
+        """`(batch, embedding_dim)` query vectors for validated serving inputs.
+
+        Args:
+            run_query: runs the compiled `query_embeddings` on a NumPy batch of query inputs.
+            user_ids: per row a known user id, or None (a history that is not a user).
+            histories: per row the input history, oldest first.
+            item_table: the frozen item table (for models that fit queries to it).
+        """
+        from recdemo.models.sequences import pad_right
+
+        return run_query(pad_right(histories, self.max_len))
 
     def query_embeddings(self, inputs, training: bool = False):
         """`(batch, embedding_dim)` query vectors for user ids or padded histories."""

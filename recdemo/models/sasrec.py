@@ -38,6 +38,8 @@ class SASRec(RetrievalModel):
     (1, 8)
     """
 
+    CHOICES = {"loss": LOSSES}
+
     def __init__(self, num_items: int, embedding_dim: int = 64, num_blocks: int = 2,
                  num_heads: int = 2, max_len: int = 200, dropout: float = 0.2,
                  loss: str = "ce", **kwargs):

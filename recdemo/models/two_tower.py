@@ -19,14 +19,15 @@ class TwoTower(RetrievalModel):
     Args:
         num_items: size of the item id space (id 0 is padding).
         num_users: size of the user id space.
-        embedding_dim: width of both towers.
+        embedding_dim: width of the shared query/item space (both towers).
         dropout: dropout on the user vector while training.
         objective: `"softmax"` (full-catalogue cross-entropy over each user's train items) or
             `"mse"` (the Keras example's regression of the rating, rescaled to 0-1, on the
             dot product).
 
     A history that is not a training user is served by fold-in (`recdemo.foldin`): a query
-    vector is fitted to the history against the frozen item table.
+    vector is fitted to the history against the frozen item table. Because queries are user
+    ids, the model is refitted on train + validation after selection (`refits_on_validation`).
 
     Example:
     >>> model = TwoTower(num_items=100, num_users=10, embedding_dim=8)
@@ -34,7 +35,8 @@ class TwoTower(RetrievalModel):
     (2, 8)
     """
 
-    query_kind = "user"
+    refits_on_validation = True
+    CHOICES = {"objective": OBJECTIVES}
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -79,6 +81,21 @@ class TwoTower(RetrievalModel):
         if self.objective_type == "softmax":
             return super().objective()
         return keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")
+
+    def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
+                       item_table: np.ndarray) -> np.ndarray:
+        """Known users through the user tower; any other history by fold-in, all at once."""
+        from recdemo.foldin import fold_in_many
+
+        user_ids = user_ids or [None] * len(histories)
+        known = [i for i, user in enumerate(user_ids) if user is not None]
+        unknown = [i for i, user in enumerate(user_ids) if user is None]
+        out = np.empty((len(histories), item_table.shape[1]), dtype=np.float32)
+        if known:
+            out[known] = run_query(np.array([user_ids[i] for i in known], dtype=np.int32))
+        if unknown:
+            out[unknown] = fold_in_many(item_table, [histories[i] for i in unknown])
+        return out
 
     def query_embeddings(self, user_ids, training: bool = False):
         """The user tower: one vector per user id."""
