@@ -1,72 +1,202 @@
-"""`python -m recdemo.bench`: serving latency numbers (load, first call, warm calls).
+"""`python -m recdemo.bench`: the speed figures of the README's Performance section.
 
-Prints the time to load the data and each shipped artifact, and the median / 95th percentile
-latency of `recommend` for user ids and 20-item histories, single-threaded and from 8 threads.
+One command; prints a table and writes JSON (`--json PATH`, default `bench.json`):
+
+- CLI cold start: a new process -> first top-10 printed (`recommend --user-id`), per model;
+- app cold start: `streamlit run` -> history painted and first top-10 visible in headless
+  Chromium (skipped when Chromium or Playwright is missing, or with `--no-app`);
+- warm `recommend` latency p50 / p95 / max, one thread and 8 threads, user ids and histories;
+- `recommend --batch` of every user, process start included, per model and query kind;
+- training: seconds per epoch, epochs to the selected one, and the whole run, from each
+  shipped artifact's history and provenance (what `train` measured when it made them);
+- peak resident memory of this (serving) process.
+
+Numbers come from running things, never from constants; compare runs on a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
+from recdemo import artifacts
 from recdemo.models import MODELS
 from recdemo.serving import load_data, load_recommender
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def _percentiles(samples: list[float]) -> str:
+
+def _latency(samples: list[float]) -> dict:
     ms = sorted(1000 * s for s in samples)
-    return f"median {statistics.median(ms):7.2f} ms   p95 {ms[int(0.95 * (len(ms) - 1))]:7.2f} ms"
+    return {"p50_ms": round(statistics.median(ms), 2),
+            "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2), "max_ms": round(ms[-1], 2)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the benchmark and print one line per measurement."""
-    parser = argparse.ArgumentParser(prog="python -m recdemo.bench")
-    parser.add_argument("--calls", type=int, default=200)
-    args = parser.parse_args(argv)
+def _timed_run(args: list[str], stdin: str | None = None) -> float:
     started = time.perf_counter()
-    dataset, split = load_data()
-    print(f"load ml-100k + split             {time.perf_counter() - started:6.2f} s")
-    rng = np.random.default_rng(0)
-    users = rng.choice(split.users, size=args.calls)
-    histories = [list(rng.choice(np.arange(1, dataset.num_items), 20, replace=False))
-                 for _ in range(args.calls)]
-    for key in MODELS:
-        started = time.perf_counter()
-        recommender = load_recommender(key, dataset, split)
-        loaded = time.perf_counter() - started
-        started = time.perf_counter()
-        recommender.recommend(user_id=int(users[0]))
-        recommender.recommend(history=histories[0])
-        first = time.perf_counter() - started
-        print(f"{key:<10} load {loaded:5.2f} s, first calls (compile) {first:5.2f} s")
-        for name, calls in (("user id", [{"user_id": int(u)} for u in users]),
-                            ("history", [{"history": h} for h in histories])):
-            samples = []
-            for call in calls:
+    done = subprocess.run([sys.executable, "-m", "recdemo", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip()[-500:])
+    return time.perf_counter() - started
+
+
+def cli_cold_start(key: str) -> float:
+    """Seconds from a new `python -m recdemo recommend` process to its printed top-10."""
+    return _timed_run(["recommend", "--model", key, "--user-id", "1"])
+
+
+def batch_seconds(key: str, split, kind: str) -> float:
+    """`recommend --batch` of every user (by id, or by their history), process start included."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as batch:
+        for user in split.users.tolist():
+            query = ({"user_id": user} if kind == "user" else
+                     {"history": [int(i) for i in split.history(user)]})
+            batch.write(json.dumps({"id": user, **query}) + "\n")
+    try:
+        return _timed_run(["recommend", "--model", key, "--batch", batch.name])
+    finally:
+        os.unlink(batch.name)
+
+
+def app_cold_start() -> dict | None:
+    """`streamlit run` -> history painted / first top-10 visible in headless Chromium."""
+    try:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from load import CHROMIUM, start_server
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not Path(CHROMIUM).exists():
+        return None
+    with tempfile.TemporaryDirectory() as runs, sync_playwright() as playwright:
+        launched = time.perf_counter()
+        process, url = start_server(runs)
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                                "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{url}/?user=7")
+            page.get_by_text("User 7 watched").wait_for(timeout=180_000)
+            painted = time.perf_counter() - launched
+            page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
+            first = time.perf_counter() - launched
+            browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return {"painted_s": round(painted, 2), "first_top10_s": round(first, 2)}
+
+
+def warm_latency(recommender, users, histories) -> dict:
+    """p50/p95/max of `recommend`, one thread and 8 threads, user ids and histories."""
+    out = {}
+    for name, calls in (("user", [{"user_id": int(u)} for u in users]),
+                        ("history", [{"history": h} for h in histories])):
+        for call in calls[:3]:
+            recommender.recommend(**call)  # compile outside the measurement
+        samples = []
+        for call in calls:
+            tick = time.perf_counter()
+            recommender.recommend(**call)
+            samples.append(time.perf_counter() - tick)
+        out[f"{name}_1_thread"] = _latency(samples)
+        threaded, lock = [], threading.Lock()
+
+        def worker(chunk, threaded=threaded, lock=lock):
+            for call in chunk:
                 tick = time.perf_counter()
                 recommender.recommend(**call)
-                samples.append(time.perf_counter() - tick)
-            print(f"{key:<10} {name:<8} 1 thread   {_percentiles(samples)}")
-        samples, lock = [], threading.Lock()
-
-        def worker(served, calls, samples=samples, lock=lock):
-            for call in calls:
-                tick = time.perf_counter()
-                served.recommend(user_id=int(call))
                 with lock:
-                    samples.append(time.perf_counter() - tick)
+                    threaded.append(time.perf_counter() - tick)
 
-        threads = [threading.Thread(target=worker, args=(recommender, users[i::8]))
-                   for i in range(8)]
+        threads = [threading.Thread(target=worker, args=(calls[i::8],)) for i in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        print(f"{key:<10} user id  8 threads  {_percentiles(samples)}")
+        out[f"{name}_8_threads"] = _latency(threaded)
+    return out
+
+
+def training_record(key: str) -> dict:
+    """What `train` measured for the shipped artifact."""
+    folder = artifacts.artifact_dir(key)
+    history = artifacts.read_json(folder, "history.json", list)
+    provenance = artifacts.read_json(folder, "provenance.json", dict)
+    seconds = [h["seconds"] for h in history[1:]] or [history[0]["seconds"]]
+    return {"seconds_per_epoch": round(statistics.median(seconds), 2),
+            "selected_epoch": provenance["best_epoch"], "epochs_run": provenance["epochs_run"],
+            "run_seconds_per_seed": provenance["wall_seconds"],
+            "device": provenance["device"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every measurement, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m recdemo.bench", description=__doc__)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--json", default="bench.json", help="where to write the figures")
+    parser.add_argument("--no-app", action="store_true", help="skip the browser cold start")
+    args = parser.parse_args(argv)
+    dataset, split = load_data()
+    rng = np.random.default_rng(0)
+    users = rng.choice(split.users, size=args.calls)
+    histories = [[int(i) for i in rng.choice(np.arange(1, dataset.num_items), 20,
+                                             replace=False)] for _ in range(args.calls)]
+    report: dict = {"machine": f"{os.cpu_count()} CPU cores", "models": {}}
+    if not args.no_app:
+        report["app_cold_start"] = app_cold_start()
+    for key in MODELS:
+        recommender = load_recommender(key, dataset, split)
+        report["models"][key] = {
+            "cli_cold_start_s": round(cli_cold_start(key), 2),
+            "warm": warm_latency(recommender, users, histories),
+            "batch_all_users_s": {kind: round(batch_seconds(key, split, kind), 2)
+                                  for kind in ("user", "history")},
+            "training": training_record(key),
+        }
+    report["serving_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    print(format_table(report))
+
+
+def format_table(report: dict) -> str:
+    """The figures as a Markdown table (the README's Performance section)."""
+    lines = ["| model | CLI cold start | warm p50 / p95 / max (1 thread) | p50 / p95 (8 threads) "
+             "| batch, all users (ids / histories) | s per epoch | selected epoch | "
+             "train s per seed |", "|---|---|---|---|---|---|---|---|"]
+    for key, row in report["models"].items():
+        warm = row["warm"]
+        one, eight = warm["user_1_thread"], warm["user_8_threads"]
+        history = warm["history_1_thread"]
+        batch, train = row["batch_all_users_s"], row["training"]
+        lines.append(
+            f"| {key} | {row['cli_cold_start_s']:.1f} s | user {one['p50_ms']:.1f} / "
+            f"{one['p95_ms']:.1f} / {one['max_ms']:.1f} ms; history {history['p50_ms']:.1f} / "
+            f"{history['p95_ms']:.1f} / {history['max_ms']:.1f} ms | {eight['p50_ms']:.1f} / "
+            f"{eight['p95_ms']:.1f} ms | {batch['user']:.1f} / {batch['history']:.1f} s | "
+            f"{train['seconds_per_epoch']:.1f} | {train['selected_epoch']} of "
+            f"{train['epochs_run']} | {train['run_seconds_per_seed']:.0f} |")
+    app = report.get("app_cold_start")
+    if app:
+        lines.append(f"\nApp cold start (`streamlit run` -> Chromium): history painted "
+                     f"{app['painted_s']:.1f} s, first top-10 {app['first_top10_s']:.1f} s.")
+    lines.append(f"Serving process peak RSS: {report['serving_peak_rss_mb']:.0f} MB "
+                 f"({report['machine']}).")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

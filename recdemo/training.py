@@ -16,7 +16,7 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset
-from recdemo.evaluation import evaluate
+from recdemo.evaluation import evaluate_with_loss
 from recdemo.models import RetrievalModel, build_model
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
@@ -167,19 +167,22 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
     started = time.perf_counter()
     model = _fresh_model(model_key, dataset, hyperparameters, config, split)
     rng = np.random.default_rng(config.seed)
+    # A softmax-trained model's validation loss comes with the validation ranking (one forward
+    # pass at the last position); other objectives are evaluated on their own examples.
+    softmax = isinstance(model.loss, keras.losses.SparseCategoricalCrossentropy)
     val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
     on_phase("training")
     epoch_start = time.perf_counter()
     for epoch, train_loss in enumerate(_fit_epochs(model, split, config, rng), start=1):
-        val_loss = model.evaluate(val_x, val_y, sample_weight=val_w,
-                                  batch_size=config.batch_size * 4, verbose=0)
         recommender = recommender.refreshed()
         if not np.isfinite(recommender.item_table).all():
             raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
                                f"non-finite values. Lower the learning rate.")
-        metrics = evaluate(recommender, "valid")
+        metrics, softmax_loss = evaluate_with_loss(recommender, "valid")
+        val_loss = softmax_loss if softmax else model.evaluate(
+            val_x, val_y, sample_weight=val_w, batch_size=1024, verbose=0)
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
         history.append(log)

@@ -85,3 +85,19 @@ def test_a_diverging_run_fails_with_one_clear_line(synthetic_data):
 def test_every_train_setting_is_checked(field, value):
     with pytest.raises(ValueError, match=f"`{field}`.*Received"):
         TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize("model_key", ["two_tower", "gru4rec", "sasrec"])
+def test_validation_loss_from_the_ranking_pass_equals_keras_evaluate(synthetic_data, model_key):
+    from model_contract import tiny_model
+
+    from recdemo.evaluation import evaluate_with_loss
+    from recdemo.recommend import Recommender
+
+    dataset, split = synthetic_data
+    model = tiny_model(model_key, dataset)
+    model.compile_for_training(1e-3)
+    x, y, w = model.validation_examples(split, np.random.default_rng(0))
+    expected = model.evaluate(x, y, sample_weight=w, batch_size=len(y), verbose=0)
+    _, loss = evaluate_with_loss(Recommender(model, dataset, split), "valid")
+    assert loss == pytest.approx(expected, rel=1e-4)
