@@ -89,6 +89,21 @@ MovieLens may not be redistributed, so recdemo does not ship it. To provide **{d
               on_click=state.download, args=(dataset_name,))
 
 
+def headline(dataset_name: str) -> None:
+    """One line under the title: the best shipped model against most-popular."""
+    from dashboard.quality import PROTOCOL_HELP, summaries
+
+    try:
+        rows = summaries({key: state.served_folder(key) for key in MODELS})
+    except RecdemoError:
+        return
+    best = max(rows, key=lambda k: rows[k]["test"]["hr@10"])
+    ratio = rows[best]["test"]["hr@10"] / rows[best]["most_popular"]["test"]["hr@10"]
+    st.caption(f"On held-out data, {DISPLAY_NAMES[best]}'s top 10 contains the movie a user "
+               f"watched next {ratio:.1f}× as often as the ten most popular movies do.",
+               help=PROTOCOL_HELP)
+
+
 def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
     """The left column: a MovieLens user or a built history. Returns `(query, history)`."""
     if st.session_state.mode != "user":
@@ -116,7 +131,7 @@ def main() -> None:
     st.set_page_config(page_title="recdemo: MovieLens recommenders", layout="wide",
                        page_icon=":material/movie:")
     # Less empty space above the title: more of the page fits on a projector.
-    st.html("<style>.block-container {padding: 1.6rem 1.5rem 2rem 1.5rem;}"
+    st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}"
             "h1 {font-size: 2.1rem !important;}</style>")
     dataset_name, warnings = state.dataset_from_url()
     state.prefetch(dataset_name, st.session_state.get("model") or st.query_params.get(
@@ -129,7 +144,12 @@ def main() -> None:
     genres = insights.genre_names(dataset.movies)
     state.init_session(dataset, split, genres, warnings)
     sidebar(genres)
-    st.title(":material/movie: MovieLens recommender playground")
+    title, share = st.columns([5, 1], vertical_alignment="bottom")
+    title.title(":material/movie: MovieLens recommender playground")
+    with share.popover("Share", icon=":material/link:", width="stretch"):
+        st.caption("This link reopens exactly this view (copy button on the right):")
+        st.code(state.share_link(), language=None, wrap_lines=True)
+    headline(dataset.name)
     # A link's problems are said once, on the first page of the session.
     for warning in st.session_state.pop("url_warnings", []):
         st.warning(warning)

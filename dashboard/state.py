@@ -183,11 +183,24 @@ def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None
     state.url_warnings = [*warnings, *view_warnings]
 
 
-def write_url() -> None:
-    """Mirror the current view into the URL, so the link reopens exactly this page."""
+def current_params() -> dict[str, str | list[str]]:
+    """The query parameters of the view on screen."""
     state = st.session_state
     view = urlstate.View(dataset=state.dataset, model=state.model, mode=state.mode,
                          user=state.user_id, history=list(state.history),
                          exclude_seen=state.exclude_seen, genres=list(state.genres),
                          movie=state.get("similar_movie"), tab=state.get("tab"))
-    st.query_params.from_dict(urlstate.to_params(view, DEFAULT_DATASET))
+    return urlstate.to_params(view, DEFAULT_DATASET)
+
+
+def write_url() -> None:
+    """Mirror the current view into the URL, so the link reopens exactly this page."""
+    st.query_params.from_dict(current_params())
+
+
+def share_link() -> str:
+    """The full link to the view on screen."""
+    from urllib.parse import urlencode
+
+    base = st.context.url or ""
+    return f"{base}?{urlencode(current_params(), doseq=True)}"

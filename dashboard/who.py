@@ -98,9 +98,9 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
                "movie is held out: the models never saw it.")
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=320, width="stretch",
                  column_config={
-                     "movie": st.column_config.TextColumn(width="large"),
-                     "rating": st.column_config.NumberColumn(format="%d ★", width=60),
-                     "watched": st.column_config.DateColumn(width=90)})
+                     "movie": st.column_config.TextColumn(width="medium"),
+                     "rating": st.column_config.NumberColumn(format="%d ★", width="small"),
+                     "watched": st.column_config.DateColumn(width="small")})
     return user, history
 
 

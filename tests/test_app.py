@@ -283,3 +283,10 @@ def test_without_movielens_nothing_downloads_until_asked(real_data, tmp_path, mo
         assert calls == ["ml-1m"]
     finally:
         st.cache_resource.clear()
+
+
+def test_share_link_and_headline(app):
+    at = app(user="7", tab="Similar movies", movie="1")
+    link = [c.value for c in at.code][0]
+    assert "user=7" in link and "tab=Similar+movies" in link and "movie=1" in link
+    assert any("as often as the ten most popular" in c.value for c in at.caption)
