@@ -290,3 +290,15 @@ def test_share_link_and_headline(app):
     link = [c.value for c in at.code][0]
     assert "user=7" in link and "tab=Similar+movies" in link and "movie=1" in link
     assert any("as often as the ten most popular" in c.value for c in at.caption)
+
+
+def test_every_quick_preset_fits_the_retrain_form():
+    from dashboard.retrain_tab import LEARNING_RATES
+
+    from recdemo.models import MODELS
+    from recdemo.presets import preset
+
+    for key in MODELS:
+        model, train = preset("quick", key)
+        assert train["learning_rate"] in LEARNING_RATES
+        assert model["embedding_dim"] in (16, 32, 64, 128)
