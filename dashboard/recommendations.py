@@ -52,7 +52,7 @@ def single_list(key: str, recs: list, recommender, page) -> None:
         help="Popularity percentile: the share of the catalogue watched less often than these "
              "movies, on average (50 = a typical movie, 99 = the blockbusters). Genres: how "
              "many different genres the ten movies cover.")
-    context = (st.session_state.mode, page.query.get("user_id"), page.folders[key])
+    context = (st.session_state.mode, page.query.get("user_id"))
     markers = change_markers(key, context, ids)
     held_out = page.held_out
     top_probability = recs[0].probability or 1.0

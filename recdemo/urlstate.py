@@ -104,60 +104,52 @@ def parse_view(params: Mapping[str, list[str]], *, dataset: str, models: Collect
     Returns:
         `(view, warnings)`; warnings are one sentence each.
     """
-    warnings = []
+    warnings: list[str] = []
+
+    def pick(name: str, allowed, parse=lambda text: text, what: str | None = None,
+             fallback: str = ""):
+        """The parameter's value if it parses to an allowed one; else None and a warning."""
+        text = _first(params, name)
+        if text is None:
+            return None
+        value = parse(text)
+        if value in allowed:
+            return value
+        warnings.append(f"Unknown {what or name} {text[:40]!r} in the link{fallback}.")
+        return None
+
     view = View(dataset=dataset, model=default_model, user=min(user_ids) if user_ids else None)
-    model = _first(params, "model")
-    if model is not None:
-        if model in models or model == COMPARE:
-            view.model = model
-        else:
-            warnings.append(f"Unknown model {model[:40]!r} in the link; showing "
-                            f"{default_model}.")
-    mode = _first(params, "mode")
-    if mode is not None:
-        if mode in MODES:
-            view.mode = mode
-        else:
-            warnings.append(f"Unknown mode {mode[:40]!r} in the link.")
-    user_text = _first(params, "user")
-    if user_text is not None:
-        user = parse_int(user_text)
-        if user in user_ids:
-            view.user = user
-        else:
-            warnings.append(f"Unknown user {user_text[:40]!r} in the link; showing user "
-                            f"{view.user}.")
-    history_text = _first(params, "history")
-    if history_text is not None:
-        parts = [p for p in history_text.split(",") if p.strip()]
-        ids = [parse_int(p) for p in parts]
-        known = [i for i in ids if i is not None and i in movie_ids]
-        if len(known) < len(parts) or (not parts and history_text.strip()):
-            warnings.append("Some movie ids in the link's history are unknown and were "
-                            "dropped.")
-        view.history, notes = clean_history(known, max_history)
-        warnings.extend(notes)
-    elif (params.get("history") or [None])[-1] is not None:
-        warnings.append("The link's history is too long to read.")
+    view.model = pick("model", {*models, COMPARE},
+                      fallback=f"; showing {default_model}") or view.model
+    view.mode = pick("mode", MODES) or view.mode
+    user = pick("user", user_ids, parse_int, fallback=f"; showing user {view.user}")
+    view.user = view.user if user is None else user
+    view.history = _history(params, movie_ids, max_history, warnings)
     view.exclude_seen = _first(params, "seen") != "show"
     asked = params.get("genre") or []
     view.genres = [g for g in dict.fromkeys(asked) if g in genres]
     if len(view.genres) < len(set(asked)):
         warnings.append("Unknown genres in the link were ignored.")
-    movie_text = _first(params, "movie")
-    if movie_text is not None:
-        movie = parse_int(movie_text)
-        if movie in movie_ids:
-            view.movie = movie
-        else:
-            warnings.append(f"Unknown movie {movie_text[:40]!r} in the link.")
-    tab = _first(params, "tab")
-    if tab is not None:
-        if tab in tabs:
-            view.tab = tab
-        else:
-            warnings.append(f"Unknown tab {tab[:40]!r} in the link.")
+    view.movie = pick("movie", movie_ids, parse_int)
+    view.tab = pick("tab", tabs)
     return view, warnings
+
+
+def _history(params: Mapping[str, list[str]], movie_ids: Collection[int], max_history: int,
+             warnings: list[str]) -> list[int]:
+    """The link's history: known ids only, repeats merged, the most recent `max_history`."""
+    text = _first(params, "history")
+    if text is None:
+        if (params.get("history") or [None])[-1] is not None:
+            warnings.append("The link's history is too long to read.")
+        return []
+    parts = [p for p in text.split(",") if p.strip()]
+    known = [i for i in map(parse_int, parts) if i is not None and i in movie_ids]
+    if len(known) < len(parts):
+        warnings.append("Some movie ids in the link's history are unknown and were dropped.")
+    history, notes = clean_history(known, max_history)
+    warnings.extend(notes)
+    return history
 
 
 def to_params(view: View, default_dataset: str) -> dict[str, str | list[str]]:

@@ -294,7 +294,6 @@ def test_share_link_and_headline(app):
 
 def test_every_quick_preset_fits_the_retrain_form():
     from dashboard.retrain_tab import LEARNING_RATES
-
     from recdemo.models import MODELS
     from recdemo.presets import preset
 
@@ -302,3 +301,33 @@ def test_every_quick_preset_fits_the_retrain_form():
         model, train = preset("quick", key)
         assert train["learning_rate"] in LEARNING_RATES
         assert model["embedding_dim"] in (16, 32, 64, 128)
+
+
+def test_ml1m_end_to_end_on_files_in_its_format(tmp_path, monkeypatch, capsys):
+    # Real ml-1m cannot be downloaded here: synthetic files in its exact layout (`::`,
+    # latin-1 titles, `|` genres, id gaps) go through `train --model all` and the app.
+    from synthetic import write_ml1m
+
+    from recdemo.cli import main
+
+    write_ml1m(tmp_path / "data")
+    root = tmp_path / "artifacts"
+    code = main(["train", "--dataset", "ml-1m", "--model", "all", "--preset", "quick",
+                 "--epochs", "1", "--embedding-dim", "8", "--max-len", "6", "--num-heads", "1",
+                 "--data-dir", str(tmp_path / "data"), "--out", str(root)])
+    assert code == 0, capsys.readouterr().err
+    monkeypatch.setenv("RECDEMO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RECDEMO_ARTIFACTS_DIR", str(root))
+    monkeypatch.setenv("RECDEMO_RUNS_DIR", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params["dataset"] = "ml-1m"
+        settle(at)
+        for model in ("two_tower", "gru4rec", "sasrec"):
+            at.radio(key="model").set_value(model)
+            settle(at)
+            assert len(top_titles(at)) == 10, [e.value for e in at.error]
+        assert at.selectbox(key="dataset_choice").value == "ml-1m"
+    finally:
+        st.cache_resource.clear()

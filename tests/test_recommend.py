@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
+from threads import run_in_threads
 
 from recdemo import RecdemoError
 from recdemo.evaluation import evaluate
@@ -87,11 +86,7 @@ def test_many_threads_get_the_single_threaded_answers(recommender):
         except Exception as exc:  # noqa: BLE001 - collected and re-raised below
             failures.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(worker, 8)
     assert not failures
     for (_, i), got in results.items():
         assert [r.movie_id for r in got] == [r.movie_id for r in expected[i]]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from threads import run_in_threads
 
 from recdemo import RecdemoError, retrain
 from recdemo.cli import _batch_line
@@ -102,11 +103,7 @@ def test_eight_threads_times_a_thousand_mixed_requests(recommenders, synthetic_d
         except Exception as exc:  # noqa: BLE001 - any non-RecdemoError fails the test
             failures.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(worker, 8)
     assert failures == [] and results == expected
 
 
@@ -115,7 +112,7 @@ def test_two_retrains_at_once_start_exactly_one(synthetic_dir, tmp_path, monkeyp
     root = tmp_path / "runs"
     barrier, started, refused = threading.Barrier(6), [], []
 
-    def attempt():
+    def attempt(_):
         barrier.wait()
         try:
             started.append(retrain.start("sasrec", "ml-100k", epochs=50, learning_rate=1e-3,
@@ -123,11 +120,7 @@ def test_two_retrains_at_once_start_exactly_one(synthetic_dir, tmp_path, monkeyp
         except RecdemoError:
             refused.append(1)
 
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(attempt, 6)
     try:
         assert len(started) == 1 and len(refused) == 5
     finally:
