@@ -134,8 +134,6 @@ def main() -> None:
     st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}"
             "h1 {font-size: 2.1rem !important;}</style>")
     dataset_name, warnings = state.dataset_from_url()
-    state.prefetch(dataset_name, st.session_state.get("model") or st.query_params.get(
-        "model", state.DEFAULT_MODEL))
     try:
         dataset, split, counts = state.cached_data(dataset_name)
     except RecdemoError as exc:
@@ -159,6 +157,8 @@ def main() -> None:
     who, views = st.columns([1, 2] if wide else [2, 3], gap="medium")
     with who:
         query, history = who_panel(dataset, split, counts)
+    # Started only now: importing Keras/JAX competes with drawing for the interpreter.
+    state.prefetch(dataset.name, st.session_state.model)
     page = PageContext(dataset, split, counts, query, history)
     with views:
         # Only the open tab runs (on_change="rerun"), which keeps every interaction fast.

@@ -14,7 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-NEWTON_STEPS = 25
+# Damped Newton converges in well under 12 steps here; 25 doubled the serving time for nothing
+# (the real-data test still recovers a user's own top-10 from their history).
+NEWTON_STEPS = 12
 _STEP_SIZES = jnp.array([0.0] + [0.5**i for i in range(9)])
 
 

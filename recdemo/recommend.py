@@ -68,6 +68,12 @@ def _preview(value, limit: int = 60) -> str:
 class Recommender:
     """Ranks the whole catalogue for user ids or item histories with one trained model.
 
+    Why not keras-rs' `BruteForceRetrieval` for the scoring: its candidate table is not restored
+    by `load_weights`, `update_candidates` with the model's own embedding table fails in JAX
+    ("donate the same buffer twice") unless copied, and it returns top-k only, while the
+    evaluation needs every score (conservative ranks) and serving needs per-row history masks.
+    A dot product against a copied NumPy table does all three.
+
     Args:
         model: a built `RetrievalModel` (its current weights are copied; later changes to the
             model do not affect this recommender).
