@@ -18,7 +18,8 @@ def _selected_epoch_rule(best_epoch: int | None) -> alt.Chart | None:
         return None
     marker = pd.DataFrame({"epoch": [best_epoch], "label": [f"selected epoch {best_epoch}"]})
     rule = alt.Chart(marker).mark_rule(strokeDash=[4, 3], color="#a855f7").encode(x="epoch:Q")
-    text = alt.Chart(marker).mark_text(align="left", dx=4, dy=-6, color="#a855f7").encode(
+    # Left of the rule: the selected epoch is often the last one, at the chart's right edge.
+    text = alt.Chart(marker).mark_text(align="right", dx=-4, dy=-6, color="#a855f7").encode(
         x="epoch:Q", y=alt.value(8), text="label:N")
     return rule + text
 

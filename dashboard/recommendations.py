@@ -95,7 +95,8 @@ def compare_grid(lists: dict[str, list], page) -> tuple[pd.DataFrame, dict[str, 
     popular = page.most_popular_ids
     columns = {DISPLAY_NAMES[key]: [r.movie_id for r in recs] for key, recs in lists.items()}
     columns["Most popular"] = popular
-    titles = page.dataset.movies["title"]
+    # Without the release year, four title columns fit a projector-width grid.
+    titles = page.dataset.movies["title"].str.replace(r"\s*\(\d{4}\)\s*$", "", regex=True)
     frame = pd.DataFrame({name: pd.Series([titles[m] for m in ids], dtype="object")
                           for name, ids in columns.items()})
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
@@ -119,8 +120,9 @@ def compare_view(lists: dict[str, list], page) -> None:
                 styles.append("")
         return styles + [""] * (len(column) - len(styles))
 
+    width = {name: st.column_config.TextColumn(width=150) for name in frame.columns}
     st.dataframe(frame.style.apply(colour), height=35 * (len(frame) + 1) + 3, width="stretch",
-                 column_config={"rank": st.column_config.NumberColumn(width=40)})
+                 column_config={"rank": st.column_config.NumberColumn(width=40), **width})
     overlap = ", ".join(f"{DISPLAY_NAMES[a]} & {DISPLAY_NAMES[b]}: {n}"
                         for (a, b), n in insights.overlaps(
                             {k: ids[DISPLAY_NAMES[k]] for k in lists}).items())

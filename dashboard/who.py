@@ -99,8 +99,8 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=320, width="stretch",
                  column_config={
                      "movie": st.column_config.TextColumn(width="medium"),
-                     "rating": st.column_config.NumberColumn(format="%d ★", width="small"),
-                     "watched": st.column_config.DateColumn(width="small")})
+                     "rating": st.column_config.NumberColumn(format="%d ★", width=56),
+                     "watched": st.column_config.DateColumn(format="MMM YYYY", width=82)})
     return user, history
 
 

@@ -252,3 +252,24 @@ def test_manifest_digest_changes_with_the_artifact(synthetic_artifacts, tmp_path
     time.sleep(0.01)
     _save_again(folder)
     assert artifacts.manifest_digest(folder) != first
+
+
+@pytest.mark.slow
+def test_sigkill_during_training_keeps_the_previous_artifact(synthetic_artifacts, synthetic_dir,
+                                                             synthetic_data, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(synthetic_artifacts, root, symlinks=True)
+    folder = artifacts.artifact_dir("gru4rec", "ml-100k", root)
+    before = artifacts.manifest_digest(folder)
+    training = subprocess.Popen(
+        [sys.executable, "-m", "recdemo", "train", "--model", "gru4rec", "--epochs", "500",
+         "--patience", "0", "--out", str(root), "--data-dir", str(synthetic_dir)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert b"epoch" in training.stdout.read(200)  # the progress bar: training has begun
+        time.sleep(2)
+    finally:
+        training.send_signal(signal.SIGKILL)
+        training.wait(timeout=30)
+    assert artifacts.manifest_digest(folder) == before
+    assert isinstance(recommender_from_folder(folder, *synthetic_data), Recommender)
