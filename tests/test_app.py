@@ -258,7 +258,7 @@ def test_retrain_is_watched_judged_on_validation_and_can_be_used(app):
     assert any(b.key == "use-new" for b in later.button)
 
 
-def test_without_movielens_nothing_downloads_until_asked(real_data, tmp_path, monkeypatch):
+def test_without_movielens_nothing_downloads_until_asked(app, tmp_path, monkeypatch):
     from recdemo import data
 
     calls = []
@@ -269,27 +269,14 @@ def test_without_movielens_nothing_downloads_until_asked(real_data, tmp_path, mo
 
     monkeypatch.setattr(data, "fetch", offline)
     monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path / "cache"))
-    st.cache_resource.clear()
-    try:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.query_params["dataset"] = "ml-1m"
-        settle(at)
-        assert "RECDEMO_DATA_DIR" in at.error[0].value and calls == []
-        at.button(key="download").click()
-        settle(at)
-        assert calls == ["ml-1m"] and any("last download attempt failed" in w.value
-                                          for w in at.warning)
-        settle(AppTest.from_file(APP, default_timeout=TIMEOUT))
-        assert calls == ["ml-1m"]
-    finally:
-        st.cache_resource.clear()
-
-
-def test_share_link_and_headline(app):
-    at = app(user="7", tab="Similar movies", movie="1")
-    link = [c.value for c in at.code][0]
-    assert "user=7" in link and "tab=Similar+movies" in link and "movie=1" in link
-    assert any("as often as the ten most popular" in c.value for c in at.caption)
+    at = app(dataset="ml-1m")
+    assert "RECDEMO_DATA_DIR" in at.error[0].value and calls == []
+    at.button(key="download").click()
+    settle(at)
+    assert calls == ["ml-1m"] and any("last download attempt failed" in w.value
+                                      for w in at.warning)
+    app(dataset="ml-1m")  # another visit: the failure is shown, not retried
+    assert calls == ["ml-1m"]
 
 
 def test_every_quick_preset_fits_the_retrain_form():
@@ -303,7 +290,7 @@ def test_every_quick_preset_fits_the_retrain_form():
         assert model["embedding_dim"] in (16, 32, 64, 128)
 
 
-def test_ml1m_end_to_end_on_files_in_its_format(tmp_path, monkeypatch, capsys):
+def test_ml1m_end_to_end_on_files_in_its_format(app, tmp_path, monkeypatch, capsys):
     # Real ml-1m cannot be downloaded here: synthetic files in its exact layout (`::`,
     # latin-1 titles, `|` genres, id gaps) go through `train --model all` and the app.
     from synthetic import write_ml1m
@@ -318,16 +305,9 @@ def test_ml1m_end_to_end_on_files_in_its_format(tmp_path, monkeypatch, capsys):
     assert code == 0, capsys.readouterr().err
     monkeypatch.setenv("RECDEMO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RECDEMO_ARTIFACTS_DIR", str(root))
-    monkeypatch.setenv("RECDEMO_RUNS_DIR", str(tmp_path / "runs"))
-    st.cache_resource.clear()
-    try:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.query_params["dataset"] = "ml-1m"
+    at = app(dataset="ml-1m")
+    for model in ("two_tower", "gru4rec", "sasrec"):
+        at.radio(key="model").set_value(model)
         settle(at)
-        for model in ("two_tower", "gru4rec", "sasrec"):
-            at.radio(key="model").set_value(model)
-            settle(at)
-            assert len(top_titles(at)) == 10, [e.value for e in at.error]
-        assert at.selectbox(key="dataset_choice").value == "ml-1m"
-    finally:
-        st.cache_resource.clear()
+        assert len(top_titles(at)) == 10, [e.value for e in at.error]
+    assert at.selectbox(key="dataset_choice").value == "ml-1m"
