@@ -279,6 +279,13 @@ def test_without_movielens_nothing_downloads_until_asked(app, tmp_path, monkeypa
     assert calls == ["ml-1m"]
 
 
+def test_share_link_and_headline(app):
+    at = app(user="7", tab="Similar movies", movie="1")
+    link = [c.value for c in at.code][0]
+    assert "user=7" in link and "tab=Similar+movies" in link and "movie=1" in link
+    assert any("as often as the ten most popular" in c.value for c in at.caption)
+
+
 def test_every_quick_preset_fits_the_retrain_form():
     from dashboard.retrain_tab import LEARNING_RATES
     from recdemo.models import MODELS

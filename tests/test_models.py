@@ -7,7 +7,8 @@ import pytest
 from model_contract import TINY, check_model_contract, tiny_model
 
 from recdemo.models import MODELS
-from recdemo.models.sasrec import SASRec, sample_negatives
+from recdemo.models.objectives import sample_negatives
+from recdemo.models.sasrec import SASRec
 from recdemo.models.sequences import gather_last, next_item_examples, pad_right
 
 

@@ -91,16 +91,32 @@ class RetrievalModel(keras.Model):
         """`(x, y, sample_weight)` whose loss is the validation loss (train -> valid target)."""
         raise NotImplementedError
 
-    def compile_for_training(self, learning_rate: float, weight_decay: float = 0.0) -> None:
-        """Compile with this model's objective and Adam (AdamW if `weight_decay` > 0)."""
+    @property
+    def objective(self):
+        """The training objective (`recdemo.models.objectives`); catalogue softmax by default."""
+        from recdemo.models.objectives import CatalogueSoftmax
+
+        return CatalogueSoftmax()
+
+    def training_outputs(self, query_inputs, training: bool = False):
+        """What the objective scores: the query path's outputs before any last-position gather
+        (`(batch, dim)` for user ids, `(batch, length, dim)` for sequences)."""
+        raise NotImplementedError
+
+    def call(self, inputs, training: bool = False):
+        """The objective's predictions for a batch of training inputs."""
+        from recdemo.models.objectives import split_inputs
+
+        query, extra = split_inputs(inputs)
+        return self.objective.predictions(self.training_outputs(query, training=training),
+                                          self.item_embeddings(), extra)
+
+    def compile_for_training(self, learning_rate, weight_decay: float = 0.0) -> None:
+        """Compile with this model's objective's loss and Adam (AdamW if `weight_decay` > 0);
+        `learning_rate` is a float or a Keras schedule."""
         optimizer = (keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay)
                      if weight_decay > 0 else keras.optimizers.Adam(learning_rate))
-        self.compile(optimizer=optimizer, loss=self.objective())
-
-    def objective(self) -> keras.losses.Loss:
-        """The training loss; full-catalogue softmax cross-entropy unless a model says otherwise."""
-        return keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
+        self.compile(optimizer=optimizer, loss=self.objective.loss())
 
     def get_config(self) -> dict:
         """Hyperparameters only (the shared ones; subclasses add theirs)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import ops
 
 from recdemo.models import sequences
 from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
@@ -54,10 +53,9 @@ class GRU4Rec(RetrievalModel):
         x = self.output_dropout(self.gru(x, training=training), training=training)
         return self.projection(x)
 
-    def call(self, items, training: bool = False):
-        """Next-item logits over the catalogue at every position."""
-        outputs = self.sequence_outputs(items, training=training)
-        return ops.matmul(outputs, ops.transpose(self.item_embeddings()))
+    def training_outputs(self, items, training: bool = False):
+        """The query after every prefix (the objective scores each position's next item)."""
+        return self.sequence_outputs(items, training=training)
 
     def query_embeddings(self, items, training: bool = False):
         """The query at each row's most recent item."""

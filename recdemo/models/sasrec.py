@@ -7,7 +7,7 @@ import keras_hub
 import numpy as np
 from keras import ops
 
-from recdemo.models import sequences
+from recdemo.models import objectives, sequences
 from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
 from recdemo.split import LeaveOneOutSplit
 
@@ -78,24 +78,15 @@ class SASRec(RetrievalModel):
                       training=training)
         return self.final_norm(x)
 
-    def call(self, inputs, training: bool = False):
-        """CE: `(batch, length, num_items)` logits. BCE: `(batch, length, 2)` logits of the
-        positive and the sampled negative at every position."""
-        if self.loss_type == "ce":
-            outputs = self.sequence_outputs(inputs, training=training)
-            return self.item_embedding(outputs, reverse=True)
-        outputs = self.sequence_outputs(inputs["items"], training=training)
-        table = self.item_embeddings()
-        positive = ops.sum(outputs * ops.take(table, inputs["positives"], axis=0), axis=-1)
-        negative = ops.sum(outputs * ops.take(table, inputs["negatives"], axis=0), axis=-1)
-        return ops.stack([positive, negative], axis=-1)
+    def training_outputs(self, items, training: bool = False):
+        """The output at every position (the objective scores each position's next item)."""
+        return self.sequence_outputs(items, training=training)
 
-    def objective(self) -> keras.losses.Loss:
-        """Softmax CE over the catalogue, or BCE on (positive, negative) logit pairs."""
-        if self.loss_type == "ce":
-            return super().objective()
-        return keras.losses.BinaryCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
+    @property
+    def objective(self):
+        """Catalogue softmax (`"ce"`) or the paper's sampled BCE (`"bce"`)."""
+        return (objectives.CatalogueSoftmax() if self.loss_type == "ce"
+                else objectives.SampledBCE())
 
     def query_embeddings(self, items, training: bool = False):
         """The output at each row's most recent item."""
@@ -105,25 +96,19 @@ class SASRec(RetrievalModel):
         """The (reversible) item embedding table."""
         return self.item_embedding.embeddings
 
-    def _with_negatives(self, x, y, weights, owner_items, rng) -> tuple:
-        if self.loss_type == "ce":
-            return x, y, weights
-        negatives = sample_negatives(owner_items, x.shape[1], rng)
-        labels = np.broadcast_to(np.array([1.0, 0.0], np.float32), (*y.shape, 2))
-        return {"items": x, "positives": y, "negatives": negatives}, labels, weights
-
     def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """Every (prefix, next item) pair; for BCE with fresh negatives each call."""
         train = list(split.train.values())
         x, y, weights, owners = sequences.next_item_examples(train, self.max_len)
-        return self._with_negatives(x, y, weights, [train[o] for o in owners], rng)
+        return self.objective.examples(x, y, weights, owner_items=[train[o] for o in owners],
+                                       rng=rng)
 
     def validation_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """Train sequence -> validation target at the last position."""
         users, histories, targets = split.cases("valid")
         x, y, weights = sequences.last_item_examples(histories, targets, self.max_len)
         owner_items = [np.append(h, t) for h, t in zip(histories, targets)]
-        return self._with_negatives(x, y, weights, owner_items, rng)
+        return self.objective.examples(x, y, weights, owner_items=owner_items, rng=rng)
 
     def get_config(self) -> dict:
         """Hyperparameters only."""
@@ -132,22 +117,5 @@ class SASRec(RetrievalModel):
                 "loss": self.loss_type}
 
 
-def sample_negatives(owner_items: list[np.ndarray], length: int,
-                     rng: np.random.Generator) -> np.ndarray:
-    """One negative per position per row, uniform over the items seen in any row and never one
-    of that row's owner's items.
-
-    Args:
-        owner_items: for each row, every item of the user it belongs to.
-        length: positions per row.
-        rng: the random generator (a new draw per call = resampled every epoch).
-
-    Returns:
-        `(rows, length)` int32 negative item ids.
-    """
-    catalogue = np.unique(np.concatenate(owner_items))
-    out = np.empty((len(owner_items), length), dtype=np.int32)
-    for row, own in enumerate(owner_items):
-        allowed = np.setdiff1d(catalogue, own, assume_unique=False)
-        out[row] = rng.choice(allowed, size=length)
-    return out
+# Kept importable from here: it used to live in this module.
+sample_negatives = objectives.sample_negatives

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import ops
 
 from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
 from recdemo.split import LeaveOneOutSplit
@@ -68,19 +67,17 @@ class TwoTower(RetrievalModel):
         self.user_embedding.build()
         self.item_embedding.build()
 
-    def call(self, inputs, training: bool = False):
-        """Softmax: `(batch, num_items)` logits per user. MSE: `(batch,)` predicted ratings."""
-        if self.objective_type == "softmax":
-            users = self.query_embeddings(inputs, training=training)
-            return ops.matmul(users, ops.transpose(self.item_embeddings()))
-        users = self.query_embeddings(inputs["user_id"], training=training)
-        return ops.sum(users * self.item_embedding(inputs["movie_id"]), axis=-1)
+    def training_outputs(self, user_ids, training: bool = False):
+        """The user vectors (with dropout while training)."""
+        return self.query_embeddings(user_ids, training=training)
 
-    def objective(self) -> keras.losses.Loss:
-        """Softmax cross-entropy, or the seed's mean squared rating error."""
-        if self.objective_type == "softmax":
-            return super().objective()
-        return keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    @property
+    def objective(self):
+        """Catalogue softmax (`"softmax"`) or the Keras example's rating MSE (`"mse"`)."""
+        from recdemo.models import objectives
+
+        return (objectives.CatalogueSoftmax() if self.objective_type == "softmax"
+                else objectives.RatingMSE())
 
     def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
                        item_table: np.ndarray) -> np.ndarray:
@@ -107,11 +104,8 @@ class TwoTower(RetrievalModel):
 
     def _examples(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> tuple:
         weights = np.ones(len(users), dtype=np.float32)
-        if self.objective_type == "softmax":
-            return users.astype(np.int32), items.astype(np.int32), weights
-        x = {"user_id": users.astype(np.int32), "movie_id": items.astype(np.int32)}
-        # As in the Keras example: stars 1-5 rescaled to 0-1.
-        return x, ((ratings - 1.0) / 4.0).astype(np.float32), weights
+        return self.objective.examples(users.astype(np.int32), items.astype(np.int32), weights,
+                                       ratings=ratings)
 
     def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """One (user, item) example per train interaction."""
