@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.recommendations import top_k
 from dashboard.state import K
 from recdemo import RecdemoError, insights
 from recdemo.models import DISPLAY_NAMES
@@ -69,8 +70,6 @@ def map_tab(page) -> None:
     points.loc[history, "role"] = "history"
     recs = []
     if page.query.get("history") != []:
-        from dashboard.recommendations import top_k
-
         try:
             recs = top_k(recommender, page)
         except RecdemoError as exc:

@@ -18,7 +18,7 @@ from dashboard.quality import quality_tab
 from dashboard.recommendations import recommendations_tab
 from dashboard.retrain_tab import retrain_tab
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
-from recdemo import RecdemoError, artifacts, insights, urlstate
+from recdemo import RecdemoError, insights, urlstate
 from recdemo.data import catalogue_mask, how_to_provide
 from recdemo.models import DISPLAY_NAMES, MODELS
 
@@ -91,16 +91,15 @@ MovieLens may not be redistributed, so recdemo does not ship it. To provide **{d
 
 def headline(dataset_name: str) -> None:
     """One line under the title: the best shipped model against most-popular."""
-    from dashboard.quality import PROTOCOL_HELP, summaries
+    from dashboard.quality import PROTOCOL_HELP, best_against_popular, summaries
 
     try:
-        rows = summaries({key: state.served_folder(key) for key in MODELS})
+        best, hr, popular = best_against_popular(
+            summaries({key: state.served_folder(key) for key in MODELS}))
     except RecdemoError:
         return
-    best = max(rows, key=lambda k: rows[k]["test"]["hr@10"])
-    ratio = rows[best]["test"]["hr@10"] / rows[best]["most_popular"]["test"]["hr@10"]
     st.caption(f"On held-out data, {DISPLAY_NAMES[best]}'s top 10 contains the movie a user "
-               f"watched next {ratio:.1f}× as often as the ten most popular movies do.",
+               f"watched next {hr / popular:.1f}× as often as the ten most popular movies do.",
                help=PROTOCOL_HELP)
 
 
@@ -113,8 +112,8 @@ def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
     folder = state.served_folder(model if model in MODELS else state.DEFAULT_MODEL)
 
     def hit_ranks():
-        version = str(artifacts.resolve(folder))
-        return _all_held_out_ranks(version, dataset.name, artifacts.manifest_digest(version))
+        version, digest = state.version_of(folder)
+        return _all_held_out_ranks(version, dataset.name, digest)
 
     user, history = user_panel(dataset, split, hit_ranks)
     if st.toggle("Reveal the held-out next movie", key="reveal"):

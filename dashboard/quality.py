@@ -27,10 +27,15 @@ def summaries(folders: dict[str, str]) -> dict[str, dict]:
             for key, folder in folders.items()}
 
 
+def best_against_popular(rows: dict[str, dict]) -> tuple[str, float, float]:
+    """`(model key, its test HR@10, most-popular's)` for the model with the best hit rate."""
+    best = max(rows, key=lambda k: rows[k]["test"]["hr@10"])
+    return best, rows[best]["test"]["hr@10"], rows[best]["most_popular"]["test"]["hr@10"]
+
+
 def headline(rows: dict[str, dict]) -> None:
     """The best model's hit rate as a multiple of most-popular's, in plain words."""
-    best = max(rows, key=lambda k: rows[k]["test"]["hr@10"])
-    hr, popular = rows[best]["test"]["hr@10"], rows[best]["most_popular"]["test"]["hr@10"]
+    best, hr, popular = best_against_popular(rows)
     st.markdown(f"### {DISPLAY_NAMES[best]} finds the movie a user watches next "
                 f"**{hr / popular:.1f}×** as often as recommending the most popular movies",
                 help=PROTOCOL_HELP)

@@ -70,20 +70,21 @@ def _cached_json(version_folder: str, name: str, digest: str):
     return artifacts.read_json(version_folder, name)
 
 
-def _version(folder: str) -> tuple[str, str]:
+def version_of(folder: str) -> tuple[str, str]:
+    """`(version folder, manifest sha256)` of an artifact: what process caches are keyed on."""
     version = artifacts.resolve(folder)
     return str(version), artifacts.manifest_digest(version)
 
 
 def recommender(folder: str, dataset_name: str):
     """The verified artifact's recommender (RecdemoError if it cannot serve)."""
-    version, digest = _version(folder)
+    version, digest = version_of(folder)
     return _cached_recommender(version, dataset_name, digest)
 
 
 def artifact_json(folder: str, name: str):
     """One JSON document of an artifact, cached by its manifest digest."""
-    version, digest = _version(folder)
+    version, digest = version_of(folder)
     return _cached_json(version, name, digest)
 
 

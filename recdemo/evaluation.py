@@ -7,7 +7,7 @@ import numpy as np
 
 from recdemo.data import Dataset, catalogue_mask
 from recdemo.metrics import ranking_metrics, target_ranks
-from recdemo.recommend import Recommender, mask_scores
+from recdemo.recommend import Recommender, logsumexp, mask_scores
 from recdemo.split import LeaveOneOutSplit
 
 _ROWS_PER_BATCH = 256
@@ -30,11 +30,8 @@ def evaluate_with_loss(recommender: Recommender, part: str = "test") -> tuple[di
     ranks, losses = [], []
     for start in range(0, len(users), _ROWS_PER_BATCH):
         rows = slice(start, start + _ROWS_PER_BATCH)
-        raw = recommender.query_vectors(list(users[rows]), histories[rows]) @ (
-            recommender.item_table.T)
-        top = raw.max(axis=1, keepdims=True)
-        log_total = top[:, 0] + np.log(np.exp(raw - top).sum(axis=1))
-        losses.append(log_total - raw[np.arange(len(raw)), targets[rows]])
+        raw = recommender.raw_scores(list(users[rows]), histories[rows])
+        losses.append(logsumexp(raw) - raw[np.arange(len(raw)), targets[rows]])
         ranks.append(target_ranks(mask_scores(raw, recommender.catalogue, histories[rows]),
                                   targets[rows]))
     return ranking_metrics(np.concatenate(ranks)), float(np.concatenate(losses).mean())

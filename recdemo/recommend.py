@@ -54,9 +54,10 @@ def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
     return scores
 
 
-def _logsumexp(values: np.ndarray) -> float:
-    top = float(values.max())
-    return top + float(np.log(np.exp(values - top).sum()))
+def logsumexp(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """`log(sum(exp(values)))` along `axis`, computed without overflow."""
+    top = np.max(values, axis=axis, keepdims=True)
+    return np.squeeze(top, axis) + np.log(np.exp(values - top).sum(axis=axis))
 
 
 def _preview(value, limit: int = 60) -> str:
@@ -160,8 +161,13 @@ class Recommender:
                exclude_seen: bool = True) -> np.ndarray:
         """`(batch, num_items)` scores with padding, non-catalogue ids and (optionally) each
         row's history set to `-inf`."""
-        scores = self.query_vectors(user_ids, histories) @ self.item_table.T
-        return mask_scores(scores, self.catalogue, histories if exclude_seen else None)
+        return mask_scores(self.raw_scores(user_ids, histories), self.catalogue,
+                           histories if exclude_seen else None)
+
+    def raw_scores(self, user_ids: list | None, histories: list[np.ndarray]) -> np.ndarray:
+        """`(batch, num_items)` query · item dot products over every id, nothing masked (the
+        logits a softmax-trained model was trained on)."""
+        return self.query_vectors(user_ids, histories) @ self.item_table.T
 
     # -- the public entry points ------------------------------------------------------------
     def resolve(self, user_id=None, history=None) -> tuple[int | None, np.ndarray]:
@@ -221,7 +227,7 @@ class Recommender:
             return []
         # A stable sort on -score breaks ties by the lower movie id, deterministically.
         order = np.argsort(np.where(finite, -row_scores, np.inf), kind="stable")[:k]
-        log_total = _logsumexp(row_scores[finite])
+        log_total = float(logsumexp(row_scores[finite]))
         titles = self.dataset.movies["title"]
         return [Recommendation(int(i), titles.loc[int(i)], float(row_scores[i]),
                                float(np.exp(row_scores[i] - log_total)))

@@ -18,8 +18,10 @@ from recdemo import RecdemoError
 from recdemo.data import Dataset
 from recdemo.evaluation import evaluate_with_loss
 from recdemo.models import RetrievalModel, build_model
+from recdemo.models.objectives import CatalogueSoftmax
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
+from recdemo.validation import check_choice, check_int, check_number
 
 
 @dataclasses.dataclass
@@ -52,23 +54,12 @@ class TrainConfig:
     SCHEDULES = ("constant", "cosine")
 
     def __post_init__(self):
-        if self.schedule not in self.SCHEDULES:
-            raise ValueError(f"`schedule` should be one of {self.SCHEDULES}. "
-                             f"Received: `schedule` = {self.schedule!r}.")
+        check_choice("schedule", self.schedule, self.SCHEDULES)
         for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0),
                           ("warmup_epochs", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"`{name}` should be an integer >= {low}. "
-                                 f"Received: `{name}` = {value!r}.")
-        for name, low in (("learning_rate", 0.0), ("weight_decay", 0.0)):
-            value = getattr(self, name)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not ok or not np.isfinite(value) or value < low or (
-                    name == "learning_rate" and value == 0):
-                bound = "> 0" if name == "learning_rate" else ">= 0"
-                raise ValueError(f"`{name}` should be a finite number {bound}. "
-                                 f"Received: `{name}` = {value!r}.")
+            check_int(name, getattr(self, name), low)
+        check_number("learning_rate", self.learning_rate, above=True)
+        check_number("weight_decay", self.weight_decay)
 
 
 @dataclasses.dataclass
@@ -169,7 +160,7 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
     rng = np.random.default_rng(config.seed)
     # A softmax-trained model's validation loss comes with the validation ranking (one forward
     # pass at the last position); other objectives are evaluated on their own examples.
-    softmax = isinstance(model.loss, keras.losses.SparseCategoricalCrossentropy)
+    softmax = isinstance(model.objective, CatalogueSoftmax)
     val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}

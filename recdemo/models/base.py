@@ -10,7 +10,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recdemo.models.objectives import CatalogueSoftmax, split_inputs
 from recdemo.split import LeaveOneOutSplit
+from recdemo.validation import check_int
 
 
 class RetrievalModel(keras.Model):
@@ -34,10 +36,8 @@ class RetrievalModel(keras.Model):
 
     def __init__(self, num_items: int, embedding_dim: int = 64, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("num_items", num_items), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 1:
-                raise ValueError(
-                    f"`{name}` should be an integer > 1. Received: `{name}` = {value!r}.")
+        check_int("num_items", num_items, low=2)
+        check_int("embedding_dim", embedding_dim, low=2)
         self.num_items = num_items
         self.embedding_dim = embedding_dim
 
@@ -94,8 +94,6 @@ class RetrievalModel(keras.Model):
     @property
     def objective(self):
         """The training objective (`recdemo.models.objectives`); catalogue softmax by default."""
-        from recdemo.models.objectives import CatalogueSoftmax
-
         return CatalogueSoftmax()
 
     def training_outputs(self, query_inputs, training: bool = False):
@@ -105,8 +103,6 @@ class RetrievalModel(keras.Model):
 
     def call(self, inputs, training: bool = False):
         """The objective's predictions for a batch of training inputs."""
-        from recdemo.models.objectives import split_inputs
-
         query, extra = split_inputs(inputs)
         return self.objective.predictions(self.training_outputs(query, training=training),
                                           self.item_embeddings(), extra)
@@ -122,14 +118,3 @@ class RetrievalModel(keras.Model):
         """Hyperparameters only (the shared ones; subclasses add theirs)."""
         return {"num_items": self.num_items, "embedding_dim": self.embedding_dim}
 
-
-def check_positive_int(name: str, value) -> None:
-    """Raise ValueError quoting `value` unless it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` should be a positive integer. Received: `{name}` = {value!r}.")
-
-
-def check_rate(name: str, value) -> None:
-    """Raise ValueError quoting `value` unless it is a number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"`{name}` should be a number in [0, 1). Received: `{name}` = {value!r}.")

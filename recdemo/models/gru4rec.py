@@ -6,8 +6,9 @@ import keras
 import numpy as np
 
 from recdemo.models import sequences
-from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
+from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
+from recdemo.validation import check_int, check_rate
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -34,8 +35,8 @@ class GRU4Rec(RetrievalModel):
     def __init__(self, num_items: int, embedding_dim: int = 64, hidden_dim: int = 128,
                  max_len: int = 200, dropout: float = 0.2, **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
-        check_positive_int("hidden_dim", hidden_dim)
-        check_positive_int("max_len", max_len)
+        check_int("hidden_dim", hidden_dim)
+        check_int("max_len", max_len)
         check_rate("dropout", dropout)
         self.hidden_dim = hidden_dim
         self.max_len = max_len

@@ -8,10 +8,12 @@ import numpy as np
 from keras import ops
 
 from recdemo.models import objectives, sequences
-from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
+from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
+from recdemo.validation import check_choice, check_int, check_rate
 
-LOSSES = ("ce", "bce")
+# `loss` names (stored in artifacts' configs) -> objectives.
+LOSSES = {"ce": objectives.CatalogueSoftmax, "bce": objectives.SampledBCE}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -38,17 +40,16 @@ class SASRec(RetrievalModel):
     (1, 8)
     """
 
-    CHOICES = {"loss": LOSSES}
+    CHOICES = {"loss": tuple(LOSSES)}
 
     def __init__(self, num_items: int, embedding_dim: int = 64, num_blocks: int = 2,
                  num_heads: int = 2, max_len: int = 200, dropout: float = 0.2,
                  loss: str = "ce", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
-        if loss not in LOSSES:
-            raise ValueError(f"`loss` should be one of {LOSSES}. Received: `loss` = {loss!r}.")
+        check_choice("loss", loss, LOSSES)
         for name, value in (("num_blocks", num_blocks), ("num_heads", num_heads),
                             ("max_len", max_len)):
-            check_positive_int(name, value)
+            check_int(name, value)
         check_rate("dropout", dropout)
         self.num_blocks = num_blocks
         self.num_heads = num_heads
@@ -85,8 +86,7 @@ class SASRec(RetrievalModel):
     @property
     def objective(self):
         """Catalogue softmax (`"ce"`) or the paper's sampled BCE (`"bce"`)."""
-        return (objectives.CatalogueSoftmax() if self.loss_type == "ce"
-                else objectives.SampledBCE())
+        return LOSSES[self.loss_type]()
 
     def query_embeddings(self, items, training: bool = False):
         """The output at each row's most recent item."""
@@ -116,6 +116,3 @@ class SASRec(RetrievalModel):
                 "num_heads": self.num_heads, "max_len": self.max_len, "dropout": self.dropout,
                 "loss": self.loss_type}
 
-
-# Kept importable from here: it used to live in this module.
-sample_negatives = objectives.sample_negatives

@@ -5,10 +5,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from recdemo.models.base import RetrievalModel, check_positive_int, check_rate
+from recdemo.models import objectives
+from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
+from recdemo.validation import check_choice, check_int, check_rate
 
-OBJECTIVES = ("softmax", "mse")
+# `objective` names (stored in artifacts' configs) -> objectives.
+OBJECTIVES = {"softmax": objectives.CatalogueSoftmax, "mse": objectives.RatingMSE}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -35,7 +38,7 @@ class TwoTower(RetrievalModel):
     """
 
     refits_on_validation = True
-    CHOICES = {"objective": OBJECTIVES}
+    CHOICES = {"objective": tuple(OBJECTIVES)}
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -50,10 +53,8 @@ class TwoTower(RetrievalModel):
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
                  dropout: float = 0.0, objective: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
-        if objective not in OBJECTIVES:
-            raise ValueError(f"`objective` should be one of {OBJECTIVES}. "
-                             f"Received: `objective` = {objective!r}.")
-        check_positive_int("num_users", num_users)
+        check_choice("objective", objective, OBJECTIVES)
+        check_int("num_users", num_users)
         check_rate("dropout", dropout)
         self.num_users = num_users
         self.dropout = dropout
@@ -74,10 +75,7 @@ class TwoTower(RetrievalModel):
     @property
     def objective(self):
         """Catalogue softmax (`"softmax"`) or the Keras example's rating MSE (`"mse"`)."""
-        from recdemo.models import objectives
-
-        return (objectives.CatalogueSoftmax() if self.objective_type == "softmax"
-                else objectives.RatingMSE())
+        return OBJECTIVES[self.objective_type]()
 
     def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
                        item_table: np.ndarray) -> np.ndarray:
