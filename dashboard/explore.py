@@ -42,14 +42,16 @@ def similar_tab(page) -> None:
         return
     frame = pd.DataFrame([{"movie": movies.loc[m, "title"],
                            "genres": ", ".join(movies.loc[m, "genres"]),
-                           "similarity": s, "models listing it": votes[m]}
+                           "similarity": s, "listed by": votes[m]}
                           for m, s in lists[key]])
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "genres": st.column_config.TextColumn(width=150),
         "similarity": st.column_config.NumberColumn(
-            format="%.2f", help="Cosine similarity of the two movies' vectors in this model: "
-                                "1 = same direction, 0 = unrelated."),
-        "models listing it": st.column_config.NumberColumn(
-            format="%d of " + str(len(lists)),
+            width=80, format="%.2f",
+            help="Cosine similarity of the two movies' vectors in this model: 1 = same "
+                 "direction, 0 = unrelated."),
+        "listed by": st.column_config.NumberColumn(
+            width=90, format="%d of " + str(len(lists)),
             help="In how many models' top 10 this neighbour appears.")})
 
 

@@ -120,7 +120,8 @@ def compare_view(lists: dict[str, list], page) -> None:
                 styles.append("")
         return styles + [""] * (len(column) - len(styles))
 
-    width = {name: st.column_config.TextColumn(width=150) for name in frame.columns}
+    # 40 + 4 x 135 px fits the grid's column at 1280 px wide.
+    width = {name: st.column_config.TextColumn(width=135) for name in frame.columns}
     st.dataframe(frame.style.apply(colour), height=35 * (len(frame) + 1) + 3, width="stretch",
                  column_config={"rank": st.column_config.NumberColumn(width=40), **width})
     overlap = ", ".join(f"{DISPLAY_NAMES[a]} & {DISPLAY_NAMES[b]}: {n}"
