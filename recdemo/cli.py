@@ -6,7 +6,6 @@ Every error a person can cause ends as one line on stderr and exit status 2, nev
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -26,17 +25,23 @@ def hyperparameter_flags() -> dict[str, tuple[type, str, tuple | None]]:
     """Every registered model's hyperparameters, as `--flag`s: `{name: (type, help, choices)}`.
 
     Only flags a person sets override the preset, and only those the chosen model accepts are
-    passed on; ranges are checked by the model's constructor before training starts.
+    passed on; ranges (and a choice another model owns, like `--loss bce` for GRU4Rec) are
+    checked by the model's constructor before training starts.
     """
-    found: dict[str, tuple[type, str, tuple | None]] = {}
-    owners: dict[str, list[str]] = {}
-    for key in MODELS:
-        for name, entry in hyperparameters(MODELS[key]).items():
-            found.setdefault(name, entry)
-            owners.setdefault(name, []).append(key)
-    return {name: (kind, text if len(owners[name]) == len(MODELS)
-                   else f"{text} ({', '.join(owners[name])} only)", choices)
-            for name, (kind, text, choices) in found.items()}
+    per_model = {key: hyperparameters(MODELS[key]) for key in MODELS}
+    flags = {}
+    for name in dict.fromkeys(n for entries in per_model.values() for n in entries):
+        owners = {key: entries[name] for key, entries in per_model.items() if name in entries}
+        kind, text, _ = next(iter(owners.values()))
+        options = {key: entry[2] for key, entry in owners.items() if entry[2]}
+        choices = tuple(dict.fromkeys(c for found in options.values() for c in found)) or None
+        if len(set(options.values())) > 1:
+            text = "per model: " + "; ".join(f"{key} {'|'.join(found)}"
+                                            for key, found in options.items())
+        elif len(owners) < len(MODELS):
+            text = f"{text} ({', '.join(owners)} only)"
+        flags[name] = (kind, text, choices)
+    return flags
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -120,7 +125,7 @@ def run_train(args) -> None:
     if args.name and len(keys) > 1:
         raise RecdemoError("--name names one artifact folder: use it with a single --model.")
     for key in keys:
-        accepted = inspect.signature(MODELS[key]).parameters
+        accepted = hyperparameters(MODELS[key])
         model_overrides = {k: v for k, v in overrides.items() if k in accepted}
         folder = train_and_save(key, dataset, split, preset_name=args.preset, seeds=seeds,
                                 model_overrides=model_overrides,

@@ -9,6 +9,7 @@ return NaN rows or wrap out-of-range ids).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import keras
@@ -60,6 +61,46 @@ def logsumexp(values: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.squeeze(top, axis) + np.log(np.exp(values - top).sum(axis=axis))
 
 
+def _bucket(size: int) -> int:
+    """The next power of two >= `size` (>= 8): padded lengths that few compiled shapes cover."""
+    return max(8, 1 << (max(size, 1) - 1).bit_length())
+
+
+@functools.partial(jax.jit, static_argnames="k")
+def device_top_k(queries, item_table, allowed, seen, k: int):
+    """Top-k on the accelerator: scores, masks, `lax.top_k` and the softmax normaliser in one
+    compiled call, so only `k` ids per row come back to the host (not a catalogue-wide sort).
+
+    Args:
+        queries: `(batch, dim)` query vectors.
+        item_table: `(num_items, dim)` item embeddings (kept on the device).
+        allowed: `(num_items,)` bool, the ids that may be recommended at all.
+        seen: `(batch, length)` item ids to exclude per row, padded with 0 (never allowed).
+        k: how many per row (at most `num_items`).
+
+    Returns:
+        `(scores, ids, log_total)`: `(batch, k)` best masked scores (`-inf` where fewer than k
+        ids remain) and their ids, best first with ties to the lower id (as `lax.top_k`
+        orders them), and each row's logsumexp over every allowed id.
+    """
+    scores = queries @ item_table.T
+    rows = jax.numpy.arange(scores.shape[0])[:, None]
+    keep = jax.numpy.broadcast_to(allowed, scores.shape).at[rows, seen].set(False)
+    # A NaN score must not rank (NaN compares False everywhere): it counts as excluded.
+    keep = keep & jax.numpy.isfinite(scores)
+    masked = jax.numpy.where(keep, scores, -jax.numpy.inf)
+    best, ids = jax.lax.top_k(masked, k)
+    return best, ids, jax.nn.logsumexp(masked, axis=-1)
+
+
+def _padded_rows(array: np.ndarray, size: int | None = None) -> np.ndarray:
+    """`array` with zero rows appended up to `size` (default: its batch bucket)."""
+    size = size or next(b for b in _BATCH_BUCKETS if b >= len(array))
+    padded = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
+    padded[: len(array)] = array
+    return padded
+
+
 def _preview(value, limit: int = 60) -> str:
     """A quoted, length-capped rendering of a bad input for an error line."""
     text = repr(value)
@@ -95,6 +136,7 @@ class Recommender:
         self._variable_values = [jax.numpy.array(v.value) for v in model.variables]
         self.item_table = np.array(model.item_embeddings(), dtype=np.float32)
         self.item_table.setflags(write=False)
+        self._device_table = jax.device_put(self.item_table)
         self.catalogue = catalogue_mask(dataset, model.num_items)
         self.catalogue.setflags(write=False)
         self._query_fn = _query_fn or jax.jit(self._stateless_query)
@@ -150,10 +192,7 @@ class Recommender:
         largest = _BATCH_BUCKETS[-1]
         for start in range(0, len(inputs), largest):
             chunk = inputs[start: start + largest]
-            size = next(b for b in _BATCH_BUCKETS if b >= len(chunk))
-            padded = np.zeros((size, *chunk.shape[1:]), dtype=chunk.dtype)
-            padded[: len(chunk)] = chunk
-            result = self._query_fn(self._variable_values, padded)
+            result = self._query_fn(self._variable_values, _padded_rows(chunk))
             chunks.append(np.asarray(result)[: len(chunk)])
         return np.concatenate(chunks).astype(np.float32)
 
@@ -215,20 +254,24 @@ class Recommender:
                                    f"{self.catalogue.shape}. Received: {candidates.dtype} "
                                    f"{candidates.shape}.")
         resolved = [self.resolve(u, h) for u, h in queries]
-        scores = self.scores([u for u, _ in resolved], [h for _, h in resolved], exclude_seen)
-        if candidates is not None:
-            scores[:, ~candidates] = -np.inf
-        return [self.top_k(row, k) for row in scores]
-
-    def top_k(self, row_scores: np.ndarray, k: int) -> list[Recommendation]:
-        """The k best finite entries of one score row, as `Recommendation`s."""
-        finite = np.isfinite(row_scores)
-        if not finite.any():
-            return []
-        # A stable sort on -score breaks ties by the lower movie id, deterministically.
-        order = np.argsort(np.where(finite, -row_scores, np.inf), kind="stable")[:k]
-        log_total = float(logsumexp(row_scores[finite]))
+        histories = [h for _, h in resolved]
+        allowed = self.catalogue if candidates is None else self.catalogue & candidates
+        seen = np.zeros((len(histories), _bucket(max(map(len, histories)))), np.int32)
+        if exclude_seen:
+            for row, items in enumerate(histories):
+                seen[row, : len(items)] = items
+        queries = self.query_vectors([u for u, _ in resolved], histories)
+        best, ids, log_total = [], [], []
+        for start in range(0, len(queries), _BATCH_BUCKETS[-1]):
+            rows = slice(start, start + _BATCH_BUCKETS[-1])
+            chunk = _padded_rows(queries[rows])
+            out = device_top_k(chunk, self._device_table, allowed,
+                               _padded_rows(seen[rows], len(chunk)),
+                               k=min(int(k), len(self.catalogue)))
+            for found, part in zip((best, ids, log_total), out):
+                found.extend(np.asarray(part)[: len(queries[rows])])
         titles = self.dataset.movies["title"]
-        return [Recommendation(int(i), titles.loc[int(i)], float(row_scores[i]),
-                               float(np.exp(row_scores[i] - log_total)))
-                for i in order if finite[i]]
+        return [[Recommendation(int(i), titles.loc[int(i)], float(score),
+                                float(np.exp(score - total)))
+                 for score, i in zip(row_scores, row_ids) if np.isfinite(score)]
+                for row_scores, row_ids, total in zip(best, ids, log_total)]

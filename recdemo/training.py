@@ -7,6 +7,7 @@ and the validation ranking metrics computed through the serving path.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
@@ -18,10 +19,13 @@ from recdemo import RecdemoError
 from recdemo.data import Dataset
 from recdemo.evaluation import evaluate_with_loss
 from recdemo.models import RetrievalModel, build_model
-from recdemo.models.objectives import CatalogueSoftmax
+from recdemo.models.objectives import CatalogueSoftmax, SampledSoftmax
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_number
+
+# Rows per `evaluate` batch of the validation loss (a multiple of any device count used).
+_EVAL_BATCH = 1024
 
 
 @dataclasses.dataclass
@@ -98,7 +102,7 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
                 rng: np.random.Generator):
     """Yield after each one-epoch `fit` on freshly built examples, with its train loss."""
     for _ in range(config.epochs):
-        x, y, w = model.training_examples(split, rng)
+        x, y, w = padded_to_batches(*model.training_examples(split, rng), config.batch_size)
         fitted = model.fit(x, y, sample_weight=w, batch_size=config.batch_size, epochs=1,
                            shuffle=True, verbose=0)
         loss = float(fitted.history["loss"][-1])
@@ -106,6 +110,28 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
             raise RecdemoError(f"Training diverged: the train loss became {loss}. Lower the "
                                f"learning rate (now {config.learning_rate}).")
         yield loss
+
+
+def padded_to_batches(x, y, weights: np.ndarray, batch_size: int) -> tuple:
+    """The examples with weight-0 copies of the first rows appended up to a multiple of
+    `batch_size`.
+
+    Data parallelism shards every batch evenly across devices, so a short last batch would not
+    split; padding with rows that weigh nothing (the losses reduce by `mean_with_sample_weight`)
+    keeps every batch full and leaves the loss unchanged. It is applied on one device as well,
+    so a seed gives the same batches, and the same curve, on any device count.
+    """
+    extra = -len(weights) % batch_size
+    if not extra:
+        return x, y, weights
+    rows = np.arange(extra) % len(weights)
+
+    def pad(array):
+        return np.concatenate([array, np.asarray(array)[rows]])
+
+    x = {k: pad(v) for k, v in x.items()} if isinstance(x, dict) else pad(x)
+    return x, pad(y), np.concatenate([weights, np.zeros((extra, *weights.shape[1:]),
+                                                        weights.dtype)])
 
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
@@ -121,12 +147,24 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
         warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup)
 
 
+def data_parallel() -> keras.distribution.DataParallel | None:
+    """Keras' `DataParallel` over every visible accelerator (or forced host device) when there
+    are several, else None: the batch is sharded across devices, the variables replicated, and
+    XLA inserts the gradient all-reduce. One process sees its host's devices; several hosts
+    join with `jax.distributed.initialize()` before this runs (README, Scaling)."""
+    devices = keras.distribution.list_devices()
+    return keras.distribution.DataParallel(devices=devices) if len(devices) > 1 else None
+
+
 def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
                  config: TrainConfig, split: LeaveOneOutSplit) -> RetrievalModel:
     """A seeded, built model compiled for `split` (which sizes the schedule's steps)."""
     keras.utils.set_random_seed(config.seed)
     model = build_model(model_key, dataset, **hyperparameters)
-    rows = len(model.training_examples(split, np.random.default_rng(0))[1])
+    if isinstance(model.objective, SampledSoftmax):
+        model.objective.adapt(split.train_counts(model.num_items))
+    rows = len(padded_to_batches(*model.training_examples(split, np.random.default_rng(0)),
+                                 config.batch_size)[1])
     steps_per_epoch = -(-rows // config.batch_size)
     model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
     return model
@@ -153,15 +191,26 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
         The `TrainResult`, with the weights of the best validation NDCG@10 epoch restored.
     """
     config = config or TrainConfig()
-    hyperparameters = hyperparameters or {}
-    on_phase = on_phase or (lambda phase: None)
+    distribution = data_parallel()
+    if distribution and config.batch_size % len(distribution.device_mesh.devices.flat):
+        raise RecdemoError(f"The batch size ({config.batch_size}) must be a multiple of the "
+                           f"{len(distribution.device_mesh.devices.flat)} devices it is split "
+                           f"across.")
+    with distribution.scope() if distribution else contextlib.nullcontext():
+        return _train(model_key, dataset, split, hyperparameters or {}, config, on_epoch,
+                      on_phase or (lambda phase: None))
+
+
+def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phase):
+    """`train` inside the chosen distribution scope."""
     started = time.perf_counter()
     model = _fresh_model(model_key, dataset, hyperparameters, config, split)
     rng = np.random.default_rng(config.seed)
     # A softmax-trained model's validation loss comes with the validation ranking (one forward
     # pass at the last position); other objectives are evaluated on their own examples.
     softmax = isinstance(model.objective, CatalogueSoftmax)
-    val_x, val_y, val_w = model.validation_examples(split, np.random.default_rng(config.seed))
+    val_x, val_y, val_w = padded_to_batches(
+        *model.validation_examples(split, np.random.default_rng(config.seed)), _EVAL_BATCH)
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
     on_phase("training")
@@ -173,7 +222,7 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
                                f"non-finite values. Lower the learning rate.")
         metrics, softmax_loss = evaluate_with_loss(recommender, "valid")
         val_loss = softmax_loss if softmax else model.evaluate(
-            val_x, val_y, sample_weight=val_w, batch_size=1024, verbose=0)
+            val_x, val_y, sample_weight=val_w, batch_size=_EVAL_BATCH, verbose=0)
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
         history.append(log)

@@ -14,7 +14,13 @@ TINY = {
     "sasrec": {"embedding_dim": 8, "num_heads": 1, "max_len": 6, "dropout": 0.0},
     "sasrec_bce": {"embedding_dim": 8, "num_heads": 1, "max_len": 6, "dropout": 0.0,
                    "loss": "bce"},
-    "two_tower_mse": {"embedding_dim": 8, "objective": "mse"},
+    "two_tower_mse": {"embedding_dim": 8, "loss": "mse"},
+    # Many negatives per step, so the one-step loss comparison below is not sampling noise.
+    "two_tower_sampled": {"embedding_dim": 8, "loss": "sampled", "num_negatives": 500},
+    "gru4rec_sampled": {"embedding_dim": 8, "hidden_dim": 8, "max_len": 6, "dropout": 0.0,
+                        "loss": "sampled", "num_negatives": 500, "sampler": "popularity"},
+    "sasrec_sampled": {"embedding_dim": 8, "num_heads": 1, "max_len": 6, "dropout": 0.0,
+                       "loss": "sampled", "num_negatives": 500},
 }
 
 

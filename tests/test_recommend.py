@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from threads import run_in_threads
 
 from recdemo import RecdemoError
 from recdemo.evaluation import evaluate
 from recdemo.foldin import fold_in
+from recdemo.recommend import device_top_k, logsumexp
 from recdemo.serving import load_recommender
 
 
@@ -146,3 +149,36 @@ def test_fold_in_many_matches_one_at_a_time():
     batched = fold_in_many(table, histories)
     for row, history in enumerate(histories):
         np.testing.assert_allclose(batched[row], fold_in(table, history), rtol=1e-3, atol=1e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_device_top_k_matches_a_numpy_stable_sort(data):
+    """Ties to the lower id, NaN and masked ids never ranked, fewer than k when few remain."""
+    rows, items, dim = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 12)), 2
+    # Small integer embeddings make exact ties common.
+    values = st.integers(-2, 2).map(float)
+    queries = np.array(data.draw(st.lists(values, min_size=rows * dim, max_size=rows * dim)),
+                       np.float32).reshape(rows, dim)
+    table = np.array(data.draw(st.lists(values, min_size=items * dim, max_size=items * dim)),
+                     np.float32).reshape(items, dim)
+    nan_rows = data.draw(st.lists(st.integers(0, items - 1), max_size=2))
+    table[nan_rows] = np.nan
+    allowed = np.array(data.draw(st.lists(st.booleans(), min_size=items, max_size=items)))
+    seen = np.array(data.draw(st.lists(st.lists(st.integers(0, items - 1), min_size=3,
+                                                 max_size=3), min_size=rows, max_size=rows)),
+                    np.int32)
+    k = data.draw(st.integers(1, items))
+
+    best, ids, log_total = (np.asarray(a) for a in
+                            device_top_k(queries, table, allowed, seen, k=k))
+    for row in range(rows):
+        scores = queries[row] @ table.T
+        keep = allowed.copy()
+        keep[seen[row]] = False
+        keep &= np.isfinite(scores)
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if keep[i]][:k]
+        assert [int(i) for i, s in zip(ids[row], best[row]) if np.isfinite(s)] == order
+        np.testing.assert_allclose(best[row][: len(order)], scores[order])
+        if keep.any():
+            np.testing.assert_allclose(log_total[row], logsumexp(scores[keep]), rtol=1e-5)

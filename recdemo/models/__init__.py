@@ -79,18 +79,24 @@ def _documented_args(model_class: type) -> dict[str, str]:
 
 def hyperparameters(model_class: type) -> dict[str, tuple[type, str, tuple | None]]:
     """A model's tunable constructor arguments: `{name: (type, help, choices)}`, read from its
-    signature (types from the defaults), its docstring's `Args:` and its `CHOICES`."""
+    and its bases' signatures (types from the defaults), docstrings' `Args:` and `CHOICES`."""
     import inspect
 
     docs = _documented_args(model_class)
-    out = {}
-    for name, parameter in inspect.signature(model_class.__init__).parameters.items():
-        default = parameter.default
-        if name in ("self", "num_items", "num_users") or default is inspect.Parameter.empty:
+    out, choices = {}, {}
+    for klass in reversed(model_class.__mro__):
+        choices.update(vars(klass).get("CHOICES", {}))
+    for klass in model_class.__mro__:
+        if "__init__" not in vars(klass) or klass.__module__.startswith("keras"):
             continue
-        if isinstance(default, (bool, int, float, str)):
-            out[name] = (type(default), docs.get(name, name.replace("_", " ")),
-                         getattr(model_class, "CHOICES", {}).get(name))
+        for name, parameter in inspect.signature(klass.__init__).parameters.items():
+            default = parameter.default
+            if (name in ("self", "num_items", "num_users") or name in out
+                    or default is inspect.Parameter.empty):
+                continue
+            if isinstance(default, (bool, int, float, str)):
+                out[name] = (type(default), docs.get(name, name.replace("_", " ")),
+                             choices.get(name))
     return out
 
 

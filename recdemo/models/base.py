@@ -10,9 +10,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from recdemo.models.objectives import CatalogueSoftmax, split_inputs
+from recdemo.models.objectives import SAMPLERS, CatalogueSoftmax, split_inputs
 from recdemo.split import LeaveOneOutSplit
-from recdemo.validation import check_int
+from recdemo.validation import check_choice, check_int
 
 
 class RetrievalModel(keras.Model):
@@ -24,22 +24,36 @@ class RetrievalModel(keras.Model):
     `encode_queries`, and says whether it must be refitted on the validation items
     (`refits_on_validation`).
 
+    A subclass sets `self.objective` in its constructor from its `loss` argument
+    (`objectives.build`); `"sampled"` is open to every model and reads `num_negatives` and
+    `sampler` from here.
+
     Args:
         num_items: size of the item id space (largest movie id + 1; id 0 is padding).
         embedding_dim: width of the shared query/item space.
+        num_negatives: negatives per training step of the sampled softmax (`--loss sampled`).
+        sampler: where the sampled softmax draws negatives: `"uniform"` over items or in
+            proportion to `"popularity"` (logQ-corrected either way).
     """
 
     max_len = 0
+    CHOICES = {"sampler": SAMPLERS}
     # A model that reads histories sees the validation item as input at test time; a user-id
     # model can only use it by training on it (see `recdemo.training`).
     refits_on_validation = False
 
-    def __init__(self, num_items: int, embedding_dim: int = 64, **kwargs):
+    def __init__(self, num_items: int, embedding_dim: int = 64, num_negatives: int = 100,
+                 sampler: str = "uniform", **kwargs):
         super().__init__(**kwargs)
         check_int("num_items", num_items, low=2)
         check_int("embedding_dim", embedding_dim, low=2)
+        check_int("num_negatives", num_negatives)
+        check_choice("sampler", sampler, SAMPLERS)
         self.num_items = num_items
         self.embedding_dim = embedding_dim
+        self.num_negatives = num_negatives
+        self.sampler = sampler
+        self.objective = CatalogueSoftmax()
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -91,11 +105,6 @@ class RetrievalModel(keras.Model):
         """`(x, y, sample_weight)` whose loss is the validation loss (train -> valid target)."""
         raise NotImplementedError
 
-    @property
-    def objective(self):
-        """The training objective (`recdemo.models.objectives`); catalogue softmax by default."""
-        return CatalogueSoftmax()
-
     def training_outputs(self, query_inputs, training: bool = False):
         """What the objective scores: the query path's outputs before any last-position gather
         (`(batch, dim)` for user ids, `(batch, length, dim)` for sequences)."""
@@ -116,5 +125,6 @@ class RetrievalModel(keras.Model):
 
     def get_config(self) -> dict:
         """Hyperparameters only (the shared ones; subclasses add theirs)."""
-        return {"num_items": self.num_items, "embedding_dim": self.embedding_dim}
+        return {"num_items": self.num_items, "embedding_dim": self.embedding_dim,
+                "num_negatives": self.num_negatives, "sampler": self.sampler}
 

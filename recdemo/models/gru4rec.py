@@ -5,10 +5,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from recdemo.models import sequences
+from recdemo.models import objectives, sequences
 from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
-from recdemo.validation import check_int, check_rate
+from recdemo.validation import check_choice, check_int, check_rate
+
+# `loss` names (stored in artifacts' configs) -> objectives.
+LOSSES = {"ce": objectives.CatalogueSoftmax, "sampled": objectives.SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -25,6 +28,8 @@ class GRU4Rec(RetrievalModel):
         hidden_dim: GRU units.
         max_len: most recent items kept per history.
         dropout: dropout on item embeddings and GRU outputs.
+        loss: `"ce"` (softmax over the catalogue at every position) or `"sampled"` (sampled
+            softmax, `num_negatives` per step).
 
     Example:
     >>> model = GRU4Rec(num_items=100, embedding_dim=8, hidden_dim=8, max_len=5)
@@ -32,15 +37,20 @@ class GRU4Rec(RetrievalModel):
     (1, 8)
     """
 
+    CHOICES = {"loss": tuple(LOSSES)}
+
     def __init__(self, num_items: int, embedding_dim: int = 64, hidden_dim: int = 128,
-                 max_len: int = 200, dropout: float = 0.2, **kwargs):
+                 max_len: int = 200, dropout: float = 0.2, loss: str = "ce", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
+        check_choice("loss", loss, LOSSES)
         check_int("hidden_dim", hidden_dim)
         check_int("max_len", max_len)
         check_rate("dropout", dropout)
         self.hidden_dim = hidden_dim
         self.max_len = max_len
         self.dropout = dropout
+        self.loss_type = loss
+        self.objective = objectives.build(LOSSES, loss, self)
         self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
                                                      name="item_embedding")
         self.input_dropout = keras.layers.Dropout(dropout, name="input_dropout")
@@ -68,14 +78,16 @@ class GRU4Rec(RetrievalModel):
 
     def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """Every (prefix, next item) pair of every train sequence."""
-        return sequences.next_item_examples(list(split.train.values()), self.max_len)[:3]
+        x, y, weights, _ = sequences.next_item_examples(list(split.train.values()), self.max_len)
+        return self.objective.examples(x, y, weights)
 
     def validation_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
         """Train sequence -> validation target, at the last position."""
         _, histories, targets = split.cases("valid")
-        return sequences.last_item_examples(histories, targets, self.max_len)
+        return self.objective.examples(
+            *sequences.last_item_examples(histories, targets, self.max_len))
 
     def get_config(self) -> dict:
         """Hyperparameters only."""
         return {**super().get_config(), "hidden_dim": self.hidden_dim, "max_len": self.max_len,
-                "dropout": self.dropout}
+                "dropout": self.dropout, "loss": self.loss_type}

@@ -13,7 +13,8 @@ from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
 # `loss` names (stored in artifacts' configs) -> objectives.
-LOSSES = {"ce": objectives.CatalogueSoftmax, "bce": objectives.SampledBCE}
+LOSSES = {"ce": objectives.CatalogueSoftmax, "bce": objectives.SampledBCE,
+          "sampled": objectives.SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -31,8 +32,9 @@ class SASRec(RetrievalModel):
         num_heads: attention heads per block.
         max_len: most recent items kept per history.
         dropout: dropout rate inside the blocks and on the input embeddings.
-        loss: `"ce"` (softmax over the catalogue at every position) or `"bce"` (the paper's
-            one sampled negative per position, resampled each epoch, never a user's own item).
+        loss: `"ce"` (softmax over the catalogue at every position), `"bce"` (the paper's
+            one sampled negative per position, resampled each epoch, never a user's own item)
+            or `"sampled"` (sampled softmax, `num_negatives` per step).
 
     Example:
     >>> model = SASRec(num_items=100, embedding_dim=8, num_heads=1, max_len=5)
@@ -56,6 +58,7 @@ class SASRec(RetrievalModel):
         self.max_len = max_len
         self.dropout = dropout
         self.loss_type = loss
+        self.objective = objectives.build(LOSSES, loss, self)
         self.item_embedding = keras_hub.layers.ReversibleEmbedding(
             num_items, embedding_dim, name="item_embedding")
         self.position_embedding = keras_hub.layers.PositionEmbedding(
@@ -82,11 +85,6 @@ class SASRec(RetrievalModel):
     def training_outputs(self, items, training: bool = False):
         """The output at every position (the objective scores each position's next item)."""
         return self.sequence_outputs(items, training=training)
-
-    @property
-    def objective(self):
-        """Catalogue softmax (`"ce"`) or the paper's sampled BCE (`"bce"`)."""
-        return LOSSES[self.loss_type]()
 
     def query_embeddings(self, items, training: bool = False):
         """The output at each row's most recent item."""

@@ -11,7 +11,8 @@ from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
 # `objective` names (stored in artifacts' configs) -> objectives.
-OBJECTIVES = {"softmax": objectives.CatalogueSoftmax, "mse": objectives.RatingMSE}
+LOSSES = {"softmax": objectives.CatalogueSoftmax, "mse": objectives.RatingMSE,
+          "sampled": objectives.SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -23,9 +24,9 @@ class TwoTower(RetrievalModel):
         num_users: size of the user id space.
         embedding_dim: width of the shared query/item space (both towers).
         dropout: dropout on the user vector while training.
-        objective: `"softmax"` (full-catalogue cross-entropy over each user's train items) or
+        loss: `"softmax"` (full-catalogue cross-entropy over each user's train items),
             `"mse"` (the Keras example's regression of the rating, rescaled to 0-1, on the
-            dot product).
+            dot product) or `"sampled"` (sampled softmax, `num_negatives` per step).
 
     A history that is not a training user is served by fold-in (`recdemo.foldin`): a query
     vector is fitted to the history against the frozen item table. Because queries are user
@@ -38,7 +39,7 @@ class TwoTower(RetrievalModel):
     """
 
     refits_on_validation = True
-    CHOICES = {"objective": tuple(OBJECTIVES)}
+    CHOICES = {"loss": tuple(LOSSES)}
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -51,14 +52,15 @@ class TwoTower(RetrievalModel):
         return ()
 
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
-                 dropout: float = 0.0, objective: str = "softmax", **kwargs):
+                 dropout: float = 0.0, loss: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
-        check_choice("objective", objective, OBJECTIVES)
+        check_choice("loss", loss, LOSSES)
         check_int("num_users", num_users)
         check_rate("dropout", dropout)
         self.num_users = num_users
         self.dropout = dropout
-        self.objective_type = objective
+        self.loss_type = loss
+        self.objective = objectives.build(LOSSES, loss, self)
         self.user_embedding = keras.layers.Embedding(num_users, embedding_dim,
                                                      name="user_embedding")
         self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
@@ -71,11 +73,6 @@ class TwoTower(RetrievalModel):
     def training_outputs(self, user_ids, training: bool = False):
         """The user vectors (with dropout while training)."""
         return self.query_embeddings(user_ids, training=training)
-
-    @property
-    def objective(self):
-        """Catalogue softmax (`"softmax"`) or the Keras example's rating MSE (`"mse"`)."""
-        return OBJECTIVES[self.objective_type]()
 
     def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
                        item_table: np.ndarray) -> np.ndarray:
@@ -121,4 +118,12 @@ class TwoTower(RetrievalModel):
     def get_config(self) -> dict:
         """Hyperparameters only."""
         return {**super().get_config(), "num_users": self.num_users, "dropout": self.dropout,
-                "objective": self.objective_type}
+                "loss": self.loss_type}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Also reads artifacts saved when the argument was called `objective`."""
+        config = dict(config)
+        if "objective" in config:
+            config.setdefault("loss", config.pop("objective"))
+        return cls(**config)

@@ -1,0 +1,63 @@
+"""Data-parallel training on two (forced host) devices: same curve as one device, serves on one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from recdemo.serving import load_recommender
+from recdemo.training import padded_to_batches
+
+
+def _train(devices: int, synthetic_dir, out, *flags) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RECDEMO_DATA_DIR": str(synthetic_dir),
+           "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+    return subprocess.run(
+        [sys.executable, "-m", "recdemo", "train", "--model", "sasrec", "--preset", "quick",
+         "--epochs", "3", "--batch-size", "16", "--embedding-dim", "8", "--num-heads", "1",
+         "--max-len", "6", "--dropout", "0.2", "--out", str(out), *flags],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_two_devices_give_the_one_device_curve_and_serve_on_one(synthetic_dir, synthetic_data,
+                                                                tmp_path):
+    assert jax.device_count() == 1  # the test process itself is the one-device server
+    curves = {}
+    for devices in (1, 2):
+        done = _train(devices, synthetic_dir, tmp_path / str(devices))
+        assert done.returncode == 0, done.stderr
+        folder = tmp_path / str(devices) / "ml-100k" / "sasrec"
+        provenance = json.loads((folder / "provenance.json").read_text())
+        assert provenance["device_count"] == devices
+        curves[devices] = [(e["train_loss"], e["val_loss"])
+                           for e in json.loads((folder / "history.json").read_text())]
+    # Same seed, same batches and dropout bits: only the all-reduce's summation order differs.
+    np.testing.assert_allclose(curves[2], curves[1], rtol=1e-4)
+    recommender = load_recommender("sasrec", *synthetic_data, root=tmp_path / "2")
+    assert len(recommender.recommend(user_id=1, k=5)) == 5
+
+
+@pytest.mark.slow
+def test_a_batch_that_does_not_split_across_devices_is_one_line(synthetic_dir, tmp_path):
+    done = _train(2, synthetic_dir, tmp_path, "--batch-size", "15")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: The batch size (15) must be a multiple of the 2 devices it is split across."]
+
+
+def test_padding_rows_weigh_nothing_and_fill_the_last_batch():
+    x = {"query": np.arange(10).reshape(5, 2), "positives": np.arange(5)}
+    y, weights = np.arange(5) + 10, np.ones(5, np.float32)
+    px, py, pw = padded_to_batches(x, y, weights, batch_size=4)
+    assert len(py) == len(pw) == len(px["query"]) == len(px["positives"]) == 8
+    np.testing.assert_array_equal(pw, [1, 1, 1, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(px["query"][:5], x["query"])
+    assert padded_to_batches(x, y, weights, batch_size=5)[1] is y

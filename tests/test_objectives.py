@@ -1,0 +1,99 @@
+"""The sampled softmax and the BCE negatives against NumPy references."""
+
+from __future__ import annotations
+
+import keras
+import keras_rs
+import numpy as np
+import pytest
+
+from recdemo.models.objectives import MASKED_LOGIT, SampledSoftmax, sample_negatives
+
+
+def _fixed(objective: SampledSoftmax, negatives) -> SampledSoftmax:
+    objective.sample = lambda rows: np.asarray(negatives, np.int32)
+    return objective
+
+
+def test_sampled_logits_match_a_numpy_reference_with_logq_and_accidental_hits_masked():
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(6, 3)).astype("float32")
+    outputs = rng.normal(size=(2, 4, 3)).astype("float32")
+    positives = np.array([[1, 2, 5, 0], [3, 3, 4, 1]])
+    counts = np.array([0, 1, 2, 3, 4, 10], float)
+    objective = SampledSoftmax(6, num_negatives=3, sampler="popularity")
+    objective.adapt(counts)
+    negatives = np.array([[2, 5, 1], [4, 4, 2]])  # one draw per row
+    logits = np.asarray(_fixed(objective, negatives).predictions(
+        outputs, table, {"positives": positives}))
+
+    q = counts / counts.sum()
+    candidates = np.concatenate([positives[..., None],
+                                 np.broadcast_to(negatives[:, None], (2, 4, 3))], axis=-1)
+    expected = np.einsum("bld,blcd->blc", outputs, table[candidates])
+    expected -= np.log(np.clip(q[candidates], 1e-6, 1.0))
+    hit = candidates[..., 1:] == positives[..., None]
+    expected[..., 1:][hit] = MASKED_LOGIT
+    assert hit.sum() == 5  # row 0: 1, 2, 5 at positions 0-2; row 1: 4 twice at position 2
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
+    # A user-id model's outputs have no positions axis: the same logits at one position.
+    flat = np.asarray(objective.predictions(outputs[:, 2], table, {"positives": positives[:, 2]}))
+    np.testing.assert_allclose(flat, expected[:, 2], rtol=1e-5, atol=1e-5)
+    # A masked negative takes no probability from its row's target.
+    probabilities = np.asarray(keras.ops.softmax(logits[0, 1]))
+    assert probabilities[1] == 0.0
+
+
+@pytest.mark.parametrize("sampler, counts", [("uniform", None),
+                                             ("popularity", [5, 1, 2, 0, 7])])
+def test_sampler_draws_in_proportion_and_never_padding(sampler, counts):
+    keras.utils.set_random_seed(1)
+    objective = SampledSoftmax(5, num_negatives=10_000, sampler=sampler)
+    if counts is not None:
+        objective.adapt(np.array(counts))
+    draws = np.asarray(objective.sample(4))
+    assert draws.shape == (4, 10_000)
+    assert len({row.tobytes() for row in draws}) == 4  # every row has its own draw
+    draws = draws.ravel()
+    frequency = np.bincount(draws, minlength=5) / len(draws)
+    expected = (np.array([0, 1, 1, 1, 1]) / 4 if counts is None
+                else np.array([0, 1, 2, 0, 7]) / 10)  # padding's count is ignored
+    np.testing.assert_allclose(frequency, expected, atol=0.01)
+    np.testing.assert_allclose(np.asarray(objective.probabilities(np.arange(5))), expected,
+                               rtol=1e-6)
+
+
+def test_step_memory_does_not_grow_with_the_catalogue():
+    outputs = np.ones((2, 7, 4), np.float32)
+    positives = np.ones((2, 7), np.int32)
+    shapes = []
+    for num_items in (50, 200_000):
+        objective = SampledSoftmax(num_items, num_negatives=16)
+        table = np.ones((num_items, 4), np.float32)
+        shapes.append(keras.ops.shape(objective.predictions(outputs, table,
+                                                            {"positives": positives})))
+    assert shapes == [(2, 7, 17), (2, 7, 17)]
+
+
+def test_keras_rs_remove_accidental_hits_is_still_a_no_op():
+    """Why `SampledSoftmax` masks hits itself: the pinned keras-rs layer leaves them. When an
+    upgrade fixes it (keras-team/keras-rs PR #206) this fails: switch to the layer."""
+    logits = np.array([[1.0, 2.0, 3.0]], np.float32)
+    labels = np.array([[1.0, 0.0, 0.0]], np.float32)
+    out = keras_rs.layers.RemoveAccidentalHits()(logits, labels, np.array([5, 5, 7]))
+    np.testing.assert_array_equal(np.asarray(out), logits)
+
+
+def test_bce_negatives_are_uniform_over_the_items_the_row_does_not_own():
+    rng = np.random.default_rng(0)
+    owners = [np.array([1, 2]), np.array([3, 4, 5]), np.array([1, 1, 5])]
+    negatives = sample_negatives(owners, 30_000, rng)
+    for row, allowed in zip(negatives, ([3, 4, 5], [1, 2], [2, 3, 4])):
+        frequency = np.bincount(row, minlength=6)[1:] / len(row)
+        expected = np.isin(np.arange(1, 6), allowed) / len(allowed)
+        np.testing.assert_allclose(frequency, expected, atol=0.01)
+
+
+def test_bce_negatives_refuse_a_user_who_owns_everything():
+    with pytest.raises(ValueError, match="every item"):
+        sample_negatives([np.array([1, 2, 3]), np.array([2])], 4, np.random.default_rng(0))
