@@ -19,6 +19,7 @@ from dashboard.recommendations import recommendations_tab
 from dashboard.retrain_tab import retrain_tab
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
 from recdemo import RecdemoError, insights, urlstate
+from recdemo.custom import is_custom
 from recdemo.data import catalogue_mask, how_to_provide
 from recdemo.models import DISPLAY_NAMES, MODELS
 
@@ -70,6 +71,12 @@ def _all_held_out_ranks(version: str, dataset_name: str, digest: str):
 
 def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
     """What to do when the dataset is not available, with an explicit download button."""
+    if is_custom(dataset_name):
+        st.title(f":material/dataset: {dataset_name} cannot be read")
+        st.error(str(error))
+        st.markdown("Fix the file and reload the page (the layout is in the README's *Your own "
+                    "data*), or [open MovieLens 100k](?dataset=ml-100k) instead.")
+        return
     st.title(":material/movie: recdemo needs MovieLens")
     st.error(str(error))
     st.markdown(

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from recdemo import RecdemoError, artifacts, urlstate
-from recdemo.data import DATASETS, load
+from recdemo.data import available, load
 from recdemo.models import MODELS
 from recdemo.split import leave_one_out
 
@@ -151,7 +151,7 @@ def query_params() -> dict[str, list[str]]:
 
 def dataset_from_url() -> tuple[str, list[str]]:
     """The dataset the link asks for (checked before anything loads)."""
-    return urlstate.parse_dataset(query_params(), DATASETS, DEFAULT_DATASET)
+    return urlstate.parse_dataset(query_params(), available(), DEFAULT_DATASET)
 
 
 # View values held by widgets that are not drawn on every run (the user picker only in user

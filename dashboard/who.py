@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.state import DEFAULT_DATASET, MAX_HISTORY, K
 from recdemo import insights, urlstate
-from recdemo.data import DATASETS
+from recdemo.data import available
 from recdemo.display import markdown_escape
 from recdemo.models import DISPLAY_NAMES, MODELS
 
@@ -39,7 +39,8 @@ def sidebar(genres: list[str]) -> None:
     with st.sidebar:
         st.header(":material/movie: recdemo")
         st.caption("MovieLens recommenders on Keras 3 + JAX")
-        st.selectbox("Dataset", DATASETS, index=DATASETS.index(state.dataset),
+        datasets = available()
+        st.selectbox("Dataset", datasets, index=datasets.index(state.dataset),
                      key="dataset_choice", on_change=_switch_dataset)
         st.radio("Recommend for", list(MODES), format_func=MODES.get, key="mode")
         st.radio("Model", [*MODELS, urlstate.COMPARE], key="model", format_func=model_label)
@@ -80,7 +81,7 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
             "show me a hit"), or None when no model is available.
     """
     movies = dataset.movies
-    st.selectbox("User id", split.users.tolist(), key="user_id")
+    st.selectbox("User id", split.users.tolist(), key="user_id", format_func=dataset.user_key)
     pick, hit = st.columns(2)
     pick.button("Random user", icon=":material/casino:", width="stretch",
                 on_click=lambda: st.session_state.update(
@@ -94,8 +95,8 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
     rows = [{"movie": movies.loc[m, "title"], "rating": int(ratings.loc[m, "rating"]),
              "watched": pd.to_datetime(int(ratings.loc[m, "timestamp"]), unit="s").date()}
             for m in reversed(history)]
-    st.caption(f"User {user} watched {len(history)} movies, most recent first. Their last "
-               "movie is held out: the models never saw it.")
+    st.caption(f"User {dataset.user_key(user)} watched {len(history)} movies, most recent "
+               "first. Their last movie is held out: the models never saw it.")
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=320, width="stretch",
                  column_config={
                      "movie": st.column_config.TextColumn(width="medium"),

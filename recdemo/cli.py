@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from recdemo import RecdemoError
-from recdemo.data import DATASETS
+from recdemo.data import available
 from recdemo.models import MODELS, hyperparameters
 from recdemo.presets import PRESETS
 
@@ -44,6 +44,14 @@ def hyperparameter_flags() -> dict[str, tuple[type, str, tuple | None]]:
     return flags
 
 
+def _dataset_name(text: str) -> str:
+    """A known dataset name or `custom:PATH` (the path is checked when the data is read)."""
+    if text in available() or (text.startswith("custom:") and len(text) > len("custom:")):
+        return text
+    raise argparse.ArgumentTypeError(f"choose one of {', '.join(available())} or custom:PATH "
+                                     f"(received {text[:60]!r})")
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2 (no usage dump)."""
 
@@ -52,7 +60,9 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="ml-100k", choices=DATASETS)
+    parser.add_argument("--dataset", default="ml-100k", type=_dataset_name,
+                        help=f"{', '.join(available())}, or custom:PATH (your own CSV/Parquet "
+                             f"logs: README, 'Your own data')")
     parser.add_argument("--data-dir", help="folder holding the extracted dataset "
                         "(default: $RECDEMO_DATA_DIR, the cache, else download)")
 
@@ -90,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     recommend = commands.add_parser("recommend", help="top-k movies for a user or a history")
     recommend.add_argument("--model", required=True, choices=list(MODELS))
     query = recommend.add_mutually_exclusive_group(required=True)
-    query.add_argument("--user-id", type=int)
-    query.add_argument("--history", help="comma-separated movie ids, oldest first")
+    query.add_argument("--user-id", help="a user id as the data spells it")
+    query.add_argument("--history", help="comma-separated item ids, oldest first")
     query.add_argument("--title", action="append", help="a movie title (repeat, oldest first)")
     query.add_argument("--batch", help="JSON lines file of {id, user_id} or {id, history}")
     recommend.add_argument("--k", type=int, default=10, help="how many movies (>= 1)")
@@ -145,7 +155,7 @@ def run_evaluate(args) -> None:
     from recdemo.evaluation import evaluate, most_popular
 
     recommender = _recommender(args)
-    folder = artifacts.artifact_dir(args.model, args.dataset, args.artifacts)
+    folder = artifacts.artifact_dir(args.model, recommender.dataset.name, args.artifacts)
     note = None
     recorded = artifacts.read_json(folder, "metrics.json", dict)
     if args.split == "valid" and _was_refitted(folder, recorded):
@@ -175,12 +185,25 @@ def _was_refitted(folder, metrics: dict) -> bool:
                for run in metrics.get("seeds", []))
 
 
-def _parse_history(text: str) -> list[int]:
+def _parse_history(dataset, text: str) -> list[int]:
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise RecdemoError(
-            f"--history should be comma-separated movie ids. Received: {text!r}.") from None
+        return [dataset.item_of(part.strip()) for part in text.split(",") if part.strip()]
+    except RecdemoError as exc:
+        raise RecdemoError(f"--history should be comma-separated item ids ({exc})") from None
+
+
+def _batch_query(dataset, request: dict) -> tuple:
+    """`(user_id, history)` of a batch line in internal ids. MovieLens ids pass through as
+    given (the recommender rejects anything but JSON integers); custom data's original ids
+    (strings, or numbers read as text) are mapped."""
+    user, history = request.get("user_id"), request.get("history")
+    if dataset.user_keys is None:
+        return user, history
+    if user is not None:
+        return dataset.user_of(user), None
+    if not isinstance(history, list):
+        raise RecdemoError("history should be a list of item ids.")
+    return None, [dataset.item_of(item) for item in history]
 
 
 def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:
@@ -194,8 +217,8 @@ def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:
     if ("user_id" in request) == ("history" in request):
         return {**out, "error": "give exactly one of user_id or history"}
     try:
-        items = recommender.recommend(user_id=request.get("user_id"),
-                                      history=request.get("history"), k=k,
+        user, history = _batch_query(recommender.dataset, request)
+        items = recommender.recommend(user_id=user, history=history, k=k,
                                       exclude_seen=exclude_seen)
     except RecdemoError as exc:
         return {**out, "error": str(exc)}
@@ -219,20 +242,22 @@ def run_recommend(args) -> None:
             if line.strip():
                 print(json.dumps(_batch_line(recommender, line, args.k, exclude_seen)))
         return
-    history = None
+    dataset, history = recommender.dataset, None
     if args.history is not None:
-        history = _parse_history(args.history)
+        history = _parse_history(dataset, args.history)
     elif args.title:
         from recdemo.catalogue import resolve_title
 
-        history = [resolve_title(recommender.dataset.movies, t) for t in args.title]
-    items = recommender.recommend(user_id=args.user_id, history=history, k=args.k,
+        history = [resolve_title(dataset.movies, t) for t in args.title]
+    user = dataset.user_of(args.user_id) if args.user_id is not None else None
+    items = recommender.recommend(user_id=user, history=history, k=args.k,
                                   exclude_seen=exclude_seen)
     if args.json:
         print(json.dumps({"items": [item.to_dict() for item in items]}))
         return
     for rank, item in enumerate(items, start=1):
-        print(f"{rank:>3}  {item.movie_id:>5}  {item.score:>8.3f}  {item.title}")
+        shown = "" if item.title == item.item else f"  {item.title}"
+        print(f"{rank:>3}  {item.item:>5}  {item.score:>8.3f}{shown}")
 
 
 COMMANDS = {"train": run_train, "evaluate": run_evaluate, "recommend": run_recommend}

@@ -49,18 +49,24 @@ class Dataset:
     """One MovieLens dataset in memory.
 
     Attributes:
-        name: `"ml-100k"` or `"ml-1m"`.
+        name: `"ml-100k"`, `"ml-1m"` or a custom dataset's `"custom-<folder>"`.
         ratings: one row per rating in file order, columns `user_id`, `movie_id`, `rating`,
             `timestamp` (all int64).
         movies: indexed by `movie_id`, columns `title` (str), `year` (float, NaN if unknown),
             `genres` (tuple of str).
         directory: the folder the files were read from.
+        files: the data files' names in `directory` (default: the MovieLens layout's).
+        user_keys, item_keys: for custom data, the original id of each internal id (index 0
+            unused); None when the ids are the dataset's own numbers (MovieLens).
     """
 
     name: str
     ratings: pd.DataFrame
     movies: pd.DataFrame
     directory: Path
+    files: tuple[str, ...] = ()
+    user_keys: np.ndarray | None = None
+    item_keys: np.ndarray | None = None
 
     @property
     def num_items(self) -> int:
@@ -74,7 +80,46 @@ class Dataset:
 
     @functools.cached_property
     def _checksums(self) -> dict[str, str]:
-        return {f: sha256_of(self.directory / f) for f in DATA_FILES[self.name]}
+        return {f: sha256_of(self.directory / f) for f in self.files or DATA_FILES[self.name]}
+
+    @functools.cached_property
+    def _internal(self) -> tuple[dict, dict]:
+        return ({key: i for i, key in enumerate(self.user_keys) if i},
+                {key: i for i, key in enumerate(self.item_keys) if i})
+
+    def user_of(self, key) -> int:
+        """The internal user id of an id as the data spells it (`"42"`, or a custom string).
+
+        Raises:
+            RecdemoError: not an id of this dataset (MovieLens: not an integer; whether the
+                user exists is checked where it is used).
+        """
+        return self._lookup(key, "user", 0)
+
+    def item_of(self, key) -> int:
+        """The internal item id of an id as the data spells it."""
+        return self._lookup(key, "item", 1)
+
+    def _lookup(self, key, what: str, which: int) -> int:
+        if self.user_keys is None:
+            text = str(key).strip()
+            if isinstance(key, bool) or not isinstance(key, (int, str)) or not re.fullmatch(
+                    "[0-9]{1,18}", text):
+                raise RecdemoError(f"A {what} id of {self.name} is an integer. "
+                                   f"Received: {str(key)[:40]!r}.")
+            return int(text)
+        found = self._internal[which].get(str(key)) if isinstance(key, (int, str)) else None
+        if found is None or isinstance(key, bool):
+            raise RecdemoError(f"Unknown {what} id {str(key)[:40]!r} in {self.name}.")
+        return found
+
+    def user_key(self, user_id: int) -> str:
+        """The user's id as the data spells it."""
+        return str(user_id) if self.user_keys is None else str(self.user_keys[user_id])
+
+    def item_key(self, movie_id: int) -> str:
+        """The item's id as the data spells it."""
+        return str(movie_id) if self.item_keys is None else str(self.item_keys[movie_id])
 
     def file_checksums(self) -> dict[str, str]:
         """sha256 of each data file this dataset was read from (computed once)."""
@@ -259,7 +304,8 @@ def _parse_ratings(path: Path, separator: str) -> pd.DataFrame:
                         dtype=np.int64)
 
 
-def _year_of(title: str, release_date: str = "") -> float:
+def year_of(title: str, release_date: str = "") -> float:
+    """The year in a title's trailing `(YYYY)`, else a release date's, else NaN."""
     match = _TITLE_YEAR.search(title)
     if match:
         return float(match.group(1))
@@ -295,7 +341,7 @@ def _parse_ml100k_items(path: Path) -> pd.DataFrame:
                 f"{path}, line {number}: expected id|title|date|video date|url|19 genre flags, "
                 f"got {line[:80]!r}.") from None
         genres = tuple(g for g, on in zip(ML100K_GENRES, flags) if on)
-        rows.append((movie, fields[1], _year_of(fields[1], fields[2]), genres))
+        rows.append((movie, fields[1], year_of(fields[1], fields[2]), genres))
     return _movie_frame(rows, path)
 
 
@@ -315,7 +361,7 @@ def _parse_ml1m_movies(path: Path) -> pd.DataFrame:
             raise RecdemoError(
                 f"{path}, line {number}: expected id::title::genres, got {line[:80]!r}.") from None
         genres = tuple(g for g in fields[2].split("|") if g)
-        rows.append((movie, fields[1], _year_of(fields[1]), genres))
+        rows.append((movie, fields[1], year_of(fields[1]), genres))
     return _movie_frame(rows, path)
 
 
@@ -351,5 +397,21 @@ def read_folder(directory: str | os.PathLike, name: str) -> Dataset:
 
 def load(name: str = "ml-100k", data_dir: str | os.PathLike | None = None,
          download: bool = True) -> Dataset:
-    """Locate (see `locate`) and parse a MovieLens dataset."""
+    """Locate (see `locate`) and parse a MovieLens dataset, or read custom data
+    (`custom:PATH`, or a `custom-...` name listed in `$RECDEMO_CUSTOM_DATA`; `recdemo.custom`).
+    For custom data `data_dir`, if given, is the path."""
+    from recdemo import custom
+
+    if custom.is_custom(name):
+        path = (Path(data_dir) if data_dir is not None and not name.startswith(custom.PREFIX)
+                else custom.path_of(name))
+        return custom.read(path, None if name.startswith(custom.PREFIX) else name)
     return read_folder(locate(name, data_dir, download), name)
+
+
+def available() -> tuple[str, ...]:
+    """The dataset names to offer: MovieLens', then the custom ones in
+    `$RECDEMO_CUSTOM_DATA`."""
+    from recdemo import custom
+
+    return (*DATASETS, *custom.registered())

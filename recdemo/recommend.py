@@ -29,17 +29,19 @@ class Recommendation:
     """One recommended movie.
 
     Attributes:
-        movie_id: the MovieLens movie id.
-        title: its title as the dataset spells it.
+        movie_id: the internal item id (MovieLens' movie id).
+        title: its title as the dataset spells it (custom data without titles: its id).
         score: the query · item dot product (comparable within one query only).
         probability: the model's softmax probability over the ranked candidates (what the
             softmax-trained models estimate as "the chance this is the next movie").
+        item: the item's id as the data spells it (custom data's original id).
     """
 
     movie_id: int
     title: str
     score: float
     probability: float
+    item: str = ""
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -272,6 +274,6 @@ class Recommender:
                 found.extend(np.asarray(part)[: len(queries[rows])])
         titles = self.dataset.movies["title"]
         return [[Recommendation(int(i), titles.loc[int(i)], float(score),
-                                float(np.exp(score - total)))
+                                float(np.exp(score - total)), self.dataset.item_key(int(i)))
                  for score, i in zip(row_scores, row_ids) if np.isfinite(score)]
                 for row_scores, row_ids, total in zip(best, ids, log_total)]

@@ -60,3 +60,41 @@ def write_ml1m(folder: Path) -> Path:
     lines.append("40::Amélie (2001)::Romance")
     (target / "movies.dat").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
     return target
+
+
+def custom_user(user: int) -> str:
+    """A custom dataset's user id: any string (here with a space and a slash)."""
+    return f"user {user:02d}/x"
+
+
+def custom_item(movie: int) -> str:
+    """A custom dataset's item id (sorted differently from the numbers on purpose)."""
+    return f"sku-{movie * 7 % 31}-{movie}"
+
+
+def write_custom(folder: Path, fmt: str = "csv", titles: bool = True) -> Path:
+    """The synthetic ratings as custom data with string ids and ISO date-times: an
+    `interactions` file and (with `titles`) an `items` file where every third item has no
+    title, in `folder/shop`."""
+    import pandas as pd
+
+    target = folder / "shop"
+    target.mkdir(parents=True, exist_ok=True)
+    rows = synthetic_ratings()
+    interactions = pd.DataFrame({
+        "user": [custom_user(u) for u, _, _, _ in rows],
+        "item": [custom_item(m) for _, m, _, _ in rows],
+        "timestamp": [pd.Timestamp(t, unit="s", tz="UTC").isoformat() for *_, t in rows],
+        "rating": [r for _, _, r, _ in rows]})
+    items = pd.DataFrame({
+        "item": [custom_item(m) for m in range(1, NUM_MOVIES + 1)],
+        "title": [movie_title(m) if m % 3 else "" for m in range(1, NUM_MOVIES + 1)],
+        "genres": ["Comedy|Drama" if m % 2 else "" for m in range(1, NUM_MOVIES + 1)]})
+    for name, frame in (("interactions", interactions), ("items", items)):
+        if name == "items" and not titles:
+            continue
+        if fmt == "parquet":
+            frame.to_parquet(target / f"{name}.parquet", index=False)
+        else:
+            frame.to_csv(target / f"{name}.csv", index=False)
+    return target

@@ -28,7 +28,9 @@ def test_recommend_for_a_user_as_json(run):
     code, out, err = run("recommend", "--model", "sasrec", "--user-id", "2", "--k", "4", "--json")
     assert code == 0, err
     items = json.loads(out)["items"]
-    assert len(items) == 4 and set(items[0]) == {"movie_id", "title", "score", "probability"}
+    assert len(items) == 4 and set(items[0]) == {"movie_id", "item", "title", "score",
+                                                "probability"}
+    assert items[0]["item"] == str(items[0]["movie_id"])  # MovieLens: the id as written
 
 
 def test_recommend_by_titles_and_history_agree(run):
