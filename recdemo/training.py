@@ -150,8 +150,8 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
 def data_parallel() -> keras.distribution.DataParallel | None:
     """Keras' `DataParallel` over every visible accelerator (or forced host device) when there
     are several, else None: the batch is sharded across devices, the variables replicated, and
-    XLA inserts the gradient all-reduce. One process sees its host's devices; several hosts
-    join with `jax.distributed.initialize()` before this runs (README, Scaling)."""
+    XLA inserts the gradient all-reduce. Single host only: across hosts each process would
+    have to feed its own slice of every batch (README, Scaling)."""
     devices = keras.distribution.list_devices()
     return keras.distribution.DataParallel(devices=devices) if len(devices) > 1 else None
 

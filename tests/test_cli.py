@@ -133,8 +133,8 @@ def test_batch_lines_of_wrong_types_become_errors_and_the_batch_goes_on(run, tmp
 @pytest.mark.parametrize("flag, value", [
     ("--epochs", "0"), ("--loss", "focal"), ("--dropout", "1.5"), ("--patience", "-1"),
     ("--weight-decay", "-0.1"), ("--learning-rate", "nan"), ("--learning-rate", "0"),
-    ("--batch-size", "x"), ("--objective", "hinge"), ("--embedding-dim", "1"),
-    ("--seed", "-3"), ("--max-len", "0"),
+    ("--batch-size", "x"), ("--sampler", "zipf"), ("--num-negatives", "0"),
+    ("--embedding-dim", "1"), ("--seed", "-3"), ("--max-len", "0"),
 ])
 def test_bad_hyperparameters_are_one_line_and_exit_2(synthetic_dir, tmp_path, capsys, flag,
                                                      value):
