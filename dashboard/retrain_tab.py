@@ -15,7 +15,7 @@ from recdemo import RecdemoError, artifacts, insights, retrain
 from recdemo.models import DISPLAY_NAMES, MODELS
 from recdemo.presets import preset
 
-LEARNING_RATES = [3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 6e-3, 1e-2]
+LEARNING_RATES = [3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 1e-2]
 PHASES = {"preparing": "Preparing the data and the model", "training": "Training",
           "refit": "Refitting on train + validation", "evaluating": "Evaluating",
           "saving": "Saving", "done": "Finished"}

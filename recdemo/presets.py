@@ -33,9 +33,13 @@ PRESETS: dict[str, dict[str, dict]] = {
                       "train": {"epochs": 10, "batch_size": 512, "learning_rate": 6e-3,
                                 "weight_decay": 0.1, "patience": 0, "schedule": "cosine",
                                 "warmup_epochs": 1}},
-        "gru4rec": {"model": {"embedding_dim": 64, "hidden_dim": 128, "max_len": 50},
-                    "train": {"epochs": 12, "batch_size": 32, "learning_rate": 2e-3,
-                              "patience": 0, "schedule": "cosine", "warmup_epochs": 1}},
+        # The sampled softmax (100 negatives per row) makes an epoch cheap enough for 20 of
+        # them in ~45 s: 0.1905 test HR@10 over 3 seeds, against 0.175 for 12 epochs of the
+        # full softmax in the same time (README, Results).
+        "gru4rec": {"model": {"embedding_dim": 64, "hidden_dim": 128, "max_len": 50,
+                              "loss": "sampled", "num_negatives": 100},
+                    "train": {"epochs": 20, "batch_size": 64, "learning_rate": 4e-3,
+                              "patience": 0, "schedule": "cosine", "warmup_epochs": 2}},
         "sasrec": {"model": {"embedding_dim": 64, "max_len": 50, "dropout": 0.3, "loss": "ce"},
                    "train": {"epochs": 10, "batch_size": 32, "learning_rate": 2e-3,
                              "patience": 0, "schedule": "cosine", "warmup_epochs": 1}},

@@ -256,6 +256,8 @@ class Recommender:
                                    f"{self.catalogue.shape}. Received: {candidates.dtype} "
                                    f"{candidates.shape}.")
         resolved = [self.resolve(u, h) for u, h in queries]
+        if not resolved:
+            return []
         histories = [h for _, h in resolved]
         allowed = self.catalogue if candidates is None else self.catalogue & candidates
         seen = np.zeros((len(histories), _bucket(max(map(len, histories)))), np.int32)

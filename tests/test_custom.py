@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from synthetic import (
     NUM_MOVIES,
     custom_item,
@@ -131,3 +133,22 @@ def test_cli_trains_recommends_and_batches_with_the_original_ids(tmp_path, capsy
 def test_a_dataset_flag_that_is_neither_known_nor_custom_is_one_line(capsys):
     assert main(["recommend", "--dataset", "ml-20m", "--model", "sasrec", "--user-id", "1"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.text(max_size=6), min_size=0, max_size=5), max_size=8),
+       st.sampled_from(["user,item,timestamp", "user,item,timestamp,rating", "item,user",
+                        ""]))
+def test_any_csv_either_loads_or_fails_in_one_line(tmp_path, rows, header):
+    """Hostile files: whatever the bytes, the answer is a dataset or one RecdemoError line."""
+    folder = tmp_path / "hostile"
+    folder.mkdir(exist_ok=True)
+    lines = [header, *(",".join(cell.replace("\x00", "") for cell in row) for row in rows)]
+    (folder / "interactions.csv").write_text("\n".join(lines), encoding="utf-8")
+    try:
+        dataset = load(f"custom:{folder}")
+    except RecdemoError as error:
+        assert "\n" not in str(error)
+    else:
+        assert dataset.num_users >= 2 and (dataset.ratings["movie_id"] >= 1).all()
