@@ -7,7 +7,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
 from dashboard.state import artifact_json
 from recdemo import RecdemoError, report
 from recdemo.models import DISPLAY_NAMES
@@ -84,6 +83,8 @@ def quality_tab(page) -> None:
 
 def model_curves(key: str, folder: str) -> None:
     """Loss and validation NDCG@10 side by side, each as wide as its column."""
+    from dashboard import charts  # Altair (~0.2 s): imported when a chart is drawn
+
     history = artifact_json(folder, "history.json")
     provenance = artifact_json(folder, "provenance.json")
     config = artifact_json(folder, "config.json")
