@@ -105,7 +105,7 @@ class Dataset:
             text = str(key).strip()
             if isinstance(key, bool) or not isinstance(key, (int, str)) or not re.fullmatch(
                     "[0-9]{1,18}", text):
-                raise RecdemoError(f"A {what} id of {self.name} is an integer. "
+                raise RecdemoError(f"{what.capitalize()} ids of {self.name} are integers. "
                                    f"Received: {str(key)[:40]!r}.")
             return int(text)
         found = self._internal[which].get(str(key)) if isinstance(key, (int, str)) else None

@@ -146,3 +146,24 @@ def test_a_run_can_be_cancelled(synthetic_dir, tmp_path, monkeypatch):
         time.sleep(0.1)
     assert retrain.read_progress(folder)["status"] == "cancelled"
     assert not retrain.cancel(folder) and not retrain.training_in_progress(root)
+
+
+def test_retrain_on_custom_data_serves_with_the_original_ids(tmp_path, monkeypatch):
+    from synthetic import custom_user, write_custom
+
+    from recdemo.serving import load_data, recommender_from_folder
+
+    folder = write_custom(tmp_path)
+    monkeypatch.setenv("RECDEMO_CUSTOM_DATA", str(folder))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    run = retrain.start("sasrec", "custom-shop", epochs=1, learning_rate=1e-3, embedding_dim=8,
+                        root=tmp_path / "runs")
+    deadline = time.time() + 180
+    while retrain.read_progress(run)["status"] in ("starting", "running"):
+        assert time.time() < deadline, (run / "train.log").read_text()
+        time.sleep(0.5)
+    assert retrain.read_progress(run)["status"] == "done", (run / "train.log").read_text()
+    dataset, split = load_data("custom-shop")
+    recommender = recommender_from_folder(run / "artifact", dataset, split)
+    items = recommender.recommend(user_id=dataset.user_of(custom_user(2)), k=3)
+    assert len(items) == 3 and all(item.item.startswith("sku-") for item in items)

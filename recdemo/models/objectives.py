@@ -10,8 +10,8 @@ names stored in artifacts' configs are unchanged.
 - `SampledBCE`: the SASRec paper's binary cross-entropy on the positive and one sampled
   negative per position.
 - `RatingMSE`: the Keras two-tower example's regression of the rating on the dot product.
-- `SampledSoftmax`: softmax over the target and `num_negatives` items sampled per step (shared
-  by the batch), logQ-corrected: per-step memory does not grow with the catalogue.
+- `SampledSoftmax`: softmax over the target and `num_negatives` items sampled for its row at
+  every step, logQ-corrected: per-step memory does not grow with the catalogue.
 
 Every model accepts `loss="sampled"` (`--loss sampled --num-negatives N --sampler ...`).
 """
@@ -186,7 +186,8 @@ class SampledSoftmax(keras.layers.Layer):
         logits = self.correction(logits, probability)
         # keras-rs 0.4's `RemoveAccidentalHits` cannot do this: it adds +1e-40 to a hit's
         # logit (a no-op in float32) and, with per-row candidates, reads every row's positive
-        # id from row 0 (keras-team/keras-rs PR #206; `tests/test_objectives.py` pins both).
+        # id from row 0 (keras-team/keras-rs PR #206; `tests/test_objectives.py` pins the
+        # first, so an upgrade that fixes it shows up).
         hits = ops.equal(ops.expand_dims(positives, -1), negatives)
         hits = ops.concatenate([ops.zeros_like(hits[..., :1]), hits], axis=-1)
         return ops.where(hits, MASKED_LOGIT, logits)
