@@ -176,8 +176,10 @@ def read(path: str | os.PathLike, name: str | None = None):
     items = _ids(frame, "item", interactions_file, unit)
     stamps = _timestamps(frame["timestamp"], interactions_file, unit)
     stars = _ratings(frame, interactions_file, unit)
-    user_keys, user_ids = np.unique(users.to_numpy(), return_inverse=True)
-    item_keys, item_ids = np.unique(items.to_numpy(), return_inverse=True)
+    # Sorted codes by hashing (`np.unique` on 2M strings sorts Python objects: 5x slower).
+    user_ids, user_keys = pd.factorize(users, sort=True)
+    item_ids, item_keys = pd.factorize(items, sort=True)
+    user_keys, item_keys = np.asarray(user_keys, object), np.asarray(item_keys, object)
     if np.bincount(user_ids).max() < 3:
         raise RecdemoError(f"{interactions_file}: no user has 3 interactions, so there is "
                            f"nothing to validate or test on.")
