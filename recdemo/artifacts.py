@@ -101,6 +101,7 @@ def provenance(dataset: Dataset, *, seed: int, wall_seconds: float, epochs_run: 
         "best_epoch": best_epoch,
         "device": training_device(),
         "device_count": jax.device_count(),
+        "process_count": jax.process_count(),
         "libraries": {name: metadata.version(name) for name in _LIBRARIES},
         "dataset": dataset.name,
         "data_sha256": dataset.file_checksums(),

@@ -122,9 +122,13 @@ def _recommender(args):
 
 def run_train(args) -> None:
     """Train the chosen model(s) over the chosen seeds and save artifacts."""
+    from recdemo import distributed
     from recdemo.experiment import train_and_save
     from recdemo.serving import load_data
 
+    # A multi-host run (README, Scaling) joins its process group before JAX does anything.
+    distributed.initialize_from_env()
+    writer = distributed.is_writer()
     dataset, split = load_data(args.dataset, args.data_dir)
     seeds = args.seeds or [args.seed if args.seed is not None else 0]
     keys = list(MODELS) if args.model == "all" else [args.model]
@@ -140,8 +144,9 @@ def run_train(args) -> None:
         folder = train_and_save(key, dataset, split, preset_name=args.preset, seeds=seeds,
                                 model_overrides=model_overrides,
                                 train_overrides=train_overrides, root=args.out,
-                                name=args.name, progress=True)
-        print(f"saved {folder}")
+                                name=args.name, progress=writer)
+        if writer:
+            print(f"saved {folder}")
 
 
 def run_evaluate(args) -> None:

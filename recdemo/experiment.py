@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from recdemo import RecdemoError, artifacts
+from recdemo import RecdemoError, artifacts, distributed
 from recdemo.data import Dataset
 from recdemo.evaluation import evaluate, most_popular
 from recdemo.models import MODELS
@@ -108,9 +108,22 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     info = artifacts.provenance(dataset, seed=config.seed, wall_seconds=result.wall_seconds,
                                 epochs_run=len(result.history), best_epoch=result.best_epoch)
     info["total_wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
-    return artifacts.save(result.model, folder, model_key=model_key,
+    if not distributed.is_writer():
+        return folder  # every process trained the same model; process 0 writes it
+    return artifacts.save(_process_local(result.model), folder, model_key=model_key,
                           train_config={**dataclasses.asdict(config), "preset": preset_name},
                           history=result.history, metrics=metrics, provenance_info=info)
+
+
+def _process_local(model):
+    """The model itself, or (when training spanned processes, whose arrays this process cannot
+    serialise) an equal model on this process's devices."""
+    if distributed.process_count() == 1:
+        return model
+    local = type(model).from_config(model.get_config())
+    local.build_variables()
+    local.set_weights([distributed.host_copy(v) for v in model.weights])
+    return local
 
 
 def _checked_settings(model_key: str, dataset: Dataset, hyperparameters: dict, settings: dict,

@@ -17,6 +17,7 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset, catalogue_mask
+from recdemo.distributed import host_copy
 from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
 
@@ -135,8 +136,9 @@ class Recommender:
         self.model = model
         self.dataset = dataset
         self.split = split
-        self._variable_values = [jax.numpy.array(v.value) for v in model.variables]
-        self.item_table = np.array(model.item_embeddings(), dtype=np.float32)
+        # Host copies: also right when training spans processes (each keeps a replica).
+        self._variable_values = [jax.numpy.array(host_copy(v)) for v in model.variables]
+        self.item_table = host_copy(model.item_embeddings()).astype(np.float32)
         self.item_table.setflags(write=False)
         self._device_table = jax.device_put(self.item_table)
         self.catalogue = catalogue_mask(dataset, model.num_items)

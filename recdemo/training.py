@@ -17,6 +17,7 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset
+from recdemo.distributed import host_copy, local_batches, process_count
 from recdemo.evaluation import evaluate_with_loss
 from recdemo.models import RetrievalModel, build_model
 from recdemo.models.objectives import CatalogueSoftmax, SampledSoftmax
@@ -103,13 +104,31 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
     """Yield after each one-epoch `fit` on freshly built examples, with its train loss."""
     for _ in range(config.epochs):
         x, y, w = padded_to_batches(*model.training_examples(split, rng), config.batch_size)
-        fitted = model.fit(x, y, sample_weight=w, batch_size=config.batch_size, epochs=1,
-                           shuffle=True, verbose=0)
+        # Shuffled here rather than by `fit`, so every process of a multi-host run takes its
+        # share of the same batches (`distributed.local_batches`).
+        rows = local_batches(rng.permutation(len(w)), config.batch_size)
+        x, y, w = _take(rows, x, y, w)
+        fitted = model.fit(x, y, sample_weight=w, epochs=1, shuffle=False, verbose=0,
+                           batch_size=config.batch_size // process_count())
         loss = float(fitted.history["loss"][-1])
         if not np.isfinite(loss):
             raise RecdemoError(f"Training diverged: the train loss became {loss}. Lower the "
                                f"learning rate (now {config.learning_rate}).")
         yield loss
+
+
+def _take(rows: np.ndarray, x, y, weights) -> tuple:
+    """`(x, y, sample_weight)` at `rows` (x may be a dict of arrays)."""
+    x = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
+    return x, y[rows], weights[rows]
+
+
+def _evaluate(model: RetrievalModel, x, y, weights) -> float:
+    """The objective's loss on examples padded to whole `_EVAL_BATCH`es (this process's
+    share of each)."""
+    x, y, weights = _take(local_batches(np.arange(len(weights)), _EVAL_BATCH), x, y, weights)
+    return model.evaluate(x, y, sample_weight=weights, verbose=0,
+                          batch_size=_EVAL_BATCH // process_count())
 
 
 def padded_to_batches(x, y, weights: np.ndarray, batch_size: int) -> tuple:
@@ -150,10 +169,13 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
 def data_parallel() -> keras.distribution.DataParallel | None:
     """Keras' `DataParallel` over every visible accelerator (or forced host device) when there
     are several, else None: the batch is sharded across devices, the variables replicated, and
-    XLA inserts the gradient all-reduce. Single host only: across hosts each process would
-    have to feed its own slice of every batch (README, Scaling)."""
+    XLA inserts the gradient all-reduce. Across hosts (`recdemo.distributed`) the list holds
+    every process's devices and each process feeds its own share of every batch, hence no
+    automatic dataset sharding."""
     devices = keras.distribution.list_devices()
-    return keras.distribution.DataParallel(devices=devices) if len(devices) > 1 else None
+    if len(devices) < 2:
+        return None
+    return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
 
 
 def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
@@ -221,8 +243,7 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
             raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
                                f"non-finite values. Lower the learning rate.")
         metrics, softmax_loss = evaluate_with_loss(recommender, "valid")
-        val_loss = softmax_loss if softmax else model.evaluate(
-            val_x, val_y, sample_weight=val_w, batch_size=_EVAL_BATCH, verbose=0)
+        val_loss = softmax_loss if softmax else _evaluate(model, val_x, val_y, val_w)
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
         history.append(log)
@@ -231,7 +252,7 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
         # A NaN metric compares False, so a diverged epoch can never be selected.
         if metrics["ndcg@10"] > best_metrics["ndcg@10"]:
             best_metrics, best_epoch = metrics, epoch
-            best_weights = [np.array(v) for v in model.get_weights()]
+            best_weights = [host_copy(v) for v in model.weights]
         elif config.patience and epoch - best_epoch >= config.patience:
             break
         epoch_start = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Data-parallel training on two (forced host) devices: same curve as one device, serves on one."""
+"""Data parallelism: two (forced host) devices, and two processes joined by `jax.distributed`,
+train the one-device model; what they train serves on one device."""
 
 from __future__ import annotations
 
@@ -12,18 +13,27 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+from recdemo import RecdemoError
+from recdemo.distributed import initialize_from_env, local_batches
 from recdemo.serving import load_recommender
 from recdemo.training import padded_to_batches
+
+TRAIN = ["-m", "recdemo", "train", "--model", "sasrec", "--preset", "quick", "--epochs", "3",
+         "--batch-size", "16", "--embedding-dim", "8", "--num-heads", "1", "--max-len", "6",
+         "--dropout", "0.2"]
 
 
 def _train(devices: int, synthetic_dir, out, *flags) -> subprocess.CompletedProcess:
     env = {**os.environ, "RECDEMO_DATA_DIR": str(synthetic_dir),
            "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
-    return subprocess.run(
-        [sys.executable, "-m", "recdemo", "train", "--model", "sasrec", "--preset", "quick",
-         "--epochs", "3", "--batch-size", "16", "--embedding-dim", "8", "--num-heads", "1",
-         "--max-len", "6", "--dropout", "0.2", "--out", str(out), *flags],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, *TRAIN, "--out", str(out), *flags], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def _curve(root) -> list[tuple[float, float]]:
+    folder = root / "ml-100k" / "sasrec"
+    return [(e["train_loss"], e["val_loss"])
+            for e in json.loads((folder / "history.json").read_text())]
 
 
 @pytest.mark.slow
@@ -37,12 +47,37 @@ def test_two_devices_give_the_one_device_curve_and_serve_on_one(synthetic_dir, s
         folder = tmp_path / str(devices) / "ml-100k" / "sasrec"
         provenance = json.loads((folder / "provenance.json").read_text())
         assert provenance["device_count"] == devices
-        curves[devices] = [(e["train_loss"], e["val_loss"])
-                           for e in json.loads((folder / "history.json").read_text())]
+        curves[devices] = _curve(tmp_path / str(devices))
     # Same seed, same batches and dropout bits: only the all-reduce's summation order differs.
     np.testing.assert_allclose(curves[2], curves[1], rtol=1e-4)
     recommender = load_recommender("sasrec", *synthetic_data, root=tmp_path / "2")
     assert len(recommender.recommend(user_id=1, k=5)) == 5
+
+
+@pytest.mark.slow
+@pytest.mark.slow
+def test_two_processes_train_the_one_process_model_and_only_process_0_writes(synthetic_dir,
+                                                                            tmp_path):
+    """Multi-host on one machine: two CPU processes joined by `jax.distributed` (gloo)."""
+    from load import free_port
+
+    port = free_port()
+    env = {**os.environ, "RECDEMO_DATA_DIR": str(synthetic_dir),
+           "RECDEMO_COORDINATOR": f"127.0.0.1:{port}", "RECDEMO_NUM_PROCESSES": "2"}
+    env.pop("XLA_FLAGS", None)
+    processes = [subprocess.Popen([sys.executable, *TRAIN, "--out", str(tmp_path / f"p{i}")],
+                                  cwd=ROOT, env={**env, "RECDEMO_PROCESS_ID": str(i)},
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in (0, 1)]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert "saved" in outputs[0][0] and "saved" not in outputs[1][0]
+    assert not (tmp_path / "p1").exists()  # process 1 trained but wrote nothing
+    provenance = json.loads((tmp_path / "p0" / "ml-100k" / "sasrec" / "provenance.json")
+                            .read_text())
+    assert (provenance["device_count"], provenance["process_count"]) == (2, 2)
+    assert _train(1, synthetic_dir, tmp_path / "one").returncode == 0
+    np.testing.assert_allclose(_curve(tmp_path / "p0"), _curve(tmp_path / "one"), rtol=1e-4)
 
 
 @pytest.mark.slow
@@ -61,3 +96,23 @@ def test_padding_rows_weigh_nothing_and_fill_the_last_batch():
     np.testing.assert_array_equal(pw, [1, 1, 1, 1, 1, 0, 0, 0])
     np.testing.assert_array_equal(px["query"][:5], x["query"])
     assert padded_to_batches(x, y, weights, batch_size=5)[1] is y
+
+
+def test_each_process_feeds_its_share_of_every_batch(monkeypatch):
+    order = np.array(list("abcdefgh"))
+    monkeypatch.setattr(jax, "process_count", lambda: 2)
+    shares = []
+    for index in (0, 1):
+        monkeypatch.setattr(jax, "process_index", lambda index=index: index)
+        shares.append("".join(local_batches(order, batch_size=4)))
+    assert shares == ["abef", "cdgh"]  # batch 1 = ab + cd, batch 2 = ef + gh
+
+
+def test_an_incomplete_process_group_is_one_line(monkeypatch):
+    monkeypatch.setenv("RECDEMO_COORDINATOR", "127.0.0.1:1")
+    monkeypatch.setenv("RECDEMO_NUM_PROCESSES", "2")
+    monkeypatch.setenv("RECDEMO_PROCESS_ID", "2")
+    with pytest.raises(RecdemoError, match="RECDEMO_PROCESS_ID"):
+        initialize_from_env()
+    monkeypatch.delenv("RECDEMO_COORDINATOR")
+    assert initialize_from_env() is False
