@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from recdemo import artifacts
+from recdemo.display import markdown_table
 from recdemo.models import MODELS
 from recdemo.serving import load_data, load_recommender
 
@@ -175,21 +176,25 @@ def main(argv: list[str] | None = None) -> None:
 
 def format_table(report: dict) -> str:
     """The figures as a Markdown table (the README's Performance section)."""
-    lines = ["| model | CLI cold start | warm p50 / p95 / max (1 thread) | p50 / p95 (8 threads) "
-             "| batch, all users (ids / histories) | s per epoch | selected epoch | "
-             "train s per seed |", "|---|---|---|---|---|---|---|---|"]
+    rows = []
     for key, row in report["models"].items():
         warm = row["warm"]
         one, eight = warm["user_1_thread"], warm["user_8_threads"]
         history = warm["history_1_thread"]
         batch, train = row["batch_all_users_s"], row["training"]
-        lines.append(
-            f"| {key} | {row['cli_cold_start_s']:.1f} s | user {one['p50_ms']:.1f} / "
-            f"{one['p95_ms']:.1f} / {one['max_ms']:.1f} ms; history {history['p50_ms']:.1f} / "
-            f"{history['p95_ms']:.1f} / {history['max_ms']:.1f} ms | {eight['p50_ms']:.1f} / "
-            f"{eight['p95_ms']:.1f} ms | {batch['user']:.1f} / {batch['history']:.1f} s | "
-            f"{train['seconds_per_epoch']:.1f} | {train['selected_epoch']} of "
-            f"{train['epochs_run']} | {train['run_seconds_per_seed']:.0f} |")
+        rows.append([
+            key, f"{row['cli_cold_start_s']:.1f} s",
+            f"user {one['p50_ms']:.1f} / {one['p95_ms']:.1f} / {one['max_ms']:.1f} ms; history "
+            f"{history['p50_ms']:.1f} / {history['p95_ms']:.1f} / {history['max_ms']:.1f} ms",
+            f"{eight['p50_ms']:.1f} / {eight['p95_ms']:.1f} ms",
+            f"{batch['user']:.1f} / {batch['history']:.1f} s",
+            f"{train['seconds_per_epoch']:.1f}",
+            f"{train['selected_epoch']} of {train['epochs_run']}",
+            f"{train['run_seconds_per_seed']:.0f}"])
+    lines = [markdown_table(
+        ["model", "CLI cold start", "warm p50 / p95 / max (1 thread)", "p50 / p95 (8 threads)",
+         "batch, all users (ids / histories)", "s per epoch", "selected epoch",
+         "train s per seed"], rows)]
     app = report.get("app_cold_start")
     if app:
         lines.append(f"\nApp cold start (`streamlit run` -> Chromium): history painted "

@@ -1,4 +1,5 @@
-"""Text helpers for showing dataset strings in the dashboard's Markdown safely."""
+"""Text helpers: dataset strings in the dashboard's Markdown, and the Markdown tables the
+report, benchmark and scale commands print."""
 
 from __future__ import annotations
 
@@ -17,3 +18,17 @@ def markdown_escape(text: str) -> str:
     'M\\\\*A\\\\*S\\\\*H \\\\(1970\\\\)'
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    """A Markdown table: the header, its rule, then one line per row (cells `str()`-ed).
+
+    Example:
+    >>> print(markdown_table(["model", "s"], [["sasrec", 1.5]]))
+    | model | s |
+    |---|---|
+    | sasrec | 1.5 |
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from recdemo import RecdemoError
 from recdemo.artifacts import DEFAULT_ROOT, read_json
+from recdemo.display import markdown_table
 from recdemo.models import DISPLAY_NAMES, MODELS
 
 # Artifacts trained with a non-default objective, reported beside the shipped models.
@@ -59,9 +60,7 @@ def _cell(values: dict, stds: dict | None, name: str) -> str:
 
 def results_table(root: Path, dataset: str = "ml-100k") -> str:
     """A markdown table: test HR@10 / NDCG@10 / MRR (mean ± std over seeds), time, device."""
-    lines = ["| model | seeds | test HR@10 | test NDCG@10 | test MRR | valid NDCG@10 | "
-             "train time (all seeds) | device |", "|---|---|---|---|---|---|---|---|"]
-    popular = None
+    cells, popular = [], None
     for folder_name, label in rows():
         folder = root / dataset / folder_name
         if not (folder / "metrics.json").is_file():
@@ -70,18 +69,18 @@ def results_table(root: Path, dataset: str = "ml-100k") -> str:
         provenance = read_json(folder, "provenance.json", dict)
         popular = row["most_popular"]
         test, std = row["test"], row["test_std"]
-        lines.append(
-            f"| {label} | {row['seeds']} | {_cell(test, std, 'hr@10')} | "
-            f"{_cell(test, std, 'ndcg@10')} | {_cell(test, std, 'mrr')} | "
-            f"{row['valid']['ndcg@10']:.4f} | "
-            f"{provenance.get('total_wall_seconds', provenance['wall_seconds']):.0f} s | "
-            f"{provenance['device']} |")
+        cells.append([
+            label, row["seeds"], _cell(test, std, "hr@10"), _cell(test, std, "ndcg@10"),
+            _cell(test, std, "mrr"), f"{row['valid']['ndcg@10']:.4f}",
+            f"{provenance.get('total_wall_seconds', provenance['wall_seconds']):.0f} s",
+            provenance["device"]])
     if popular:
         test = popular["test"]
-        lines.append(f"| Most popular (train counts) | – | {test['hr@10']:.4f} | "
-                     f"{test['ndcg@10']:.4f} | {test['mrr']:.4f} | "
-                     f"{popular['valid']['ndcg@10']:.4f} | – | – |")
-    return "\n".join(lines)
+        cells.append(["Most popular (train counts)", "–", f"{test['hr@10']:.4f}",
+                      f"{test['ndcg@10']:.4f}", f"{test['mrr']:.4f}",
+                      f"{popular['valid']['ndcg@10']:.4f}", "–", "–"])
+    return markdown_table(["model", "seeds", "test HR@10", "test NDCG@10", "test MRR",
+                           "valid NDCG@10", "train time (all seeds)", "device"], cells)
 
 
 def main(argv: list[str] | None = None) -> None:

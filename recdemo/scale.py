@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from recdemo import RecdemoError
+from recdemo.display import markdown_table
 
 FULL = {"two_tower": "softmax", "gru4rec": "ce", "sasrec": "ce"}
 SHAPE = {"embedding_dim": 64, "max_len": 50}
@@ -126,9 +127,7 @@ def on_paper(shape: dict, batch_size: int, max_len: int, num_negatives: int) -> 
 
 def _table(rows: list[dict]) -> str:
     keys = list(dict.fromkeys(k for row in rows for k in row))
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(str(row.get(k, "")) for k in keys) + " |" for row in rows]
-    return "\n".join(lines)
+    return markdown_table(keys, [[row.get(k, "") for k in keys] for row in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
