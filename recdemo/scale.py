@@ -43,7 +43,7 @@ def train_steps(data: str, model_key: str, loss: str, steps: int, batch_size: in
 
     from recdemo.models import build_model
     from recdemo.serving import load_data
-    from recdemo.training import padded_to_batches
+    from recdemo.training import padded_to_batches, take_rows
 
     dataset, split = load_data(f"custom:{data}")
     keras.utils.set_random_seed(0)
@@ -54,12 +54,9 @@ def train_steps(data: str, model_key: str, loss: str, steps: int, batch_size: in
                                 batch_size)
     rows = len(y)
 
-    def first(n):
-        return ({k: v[:n] for k, v in x.items()} if isinstance(x, dict) else x[:n]), y[:n], w[:n]
-
-    fx, fy, fw = first(batch_size)
+    fx, fy, fw = take_rows(np.arange(min(batch_size, rows)), x, y, w)
     model.fit(fx, fy, sample_weight=fw, batch_size=batch_size, verbose=0)  # compile
-    fx, fy, fw = first(batch_size * steps)
+    fx, fy, fw = take_rows(np.arange(min(batch_size * steps, rows)), x, y, w)
     started = time.perf_counter()
     model.fit(fx, fy, sample_weight=fw, batch_size=batch_size, verbose=0, shuffle=False)
     per_step = (time.perf_counter() - started) / steps

@@ -107,7 +107,7 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
         # Shuffled here rather than by `fit`, so every process of a multi-host run takes its
         # share of the same batches (`distributed.local_batches`).
         rows = local_batches(rng.permutation(len(w)), config.batch_size)
-        x, y, w = _take(rows, x, y, w)
+        x, y, w = take_rows(rows, x, y, w)
         fitted = model.fit(x, y, sample_weight=w, epochs=1, shuffle=False, verbose=0,
                            batch_size=config.batch_size // process_count())
         loss = float(fitted.history["loss"][-1])
@@ -117,8 +117,8 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
         yield loss
 
 
-def _take(rows: np.ndarray, x, y, weights) -> tuple:
-    """`(x, y, sample_weight)` at `rows` (x may be a dict of arrays)."""
+def take_rows(rows: np.ndarray, x, y, weights) -> tuple:
+    """`(x, y, sample_weight)` at `rows` (x may be a dict of arrays); copies."""
     x = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
     return x, y[rows], weights[rows]
 
@@ -126,7 +126,7 @@ def _take(rows: np.ndarray, x, y, weights) -> tuple:
 def _evaluate(model: RetrievalModel, x, y, weights) -> float:
     """The objective's loss on examples padded to whole `_EVAL_BATCH`es (this process's
     share of each)."""
-    x, y, weights = _take(local_batches(np.arange(len(weights)), _EVAL_BATCH), x, y, weights)
+    x, y, weights = take_rows(local_batches(np.arange(len(weights)), _EVAL_BATCH), x, y, weights)
     return model.evaluate(x, y, sample_weight=weights, verbose=0,
                           batch_size=_EVAL_BATCH // process_count())
 
@@ -140,17 +140,13 @@ def padded_to_batches(x, y, weights: np.ndarray, batch_size: int) -> tuple:
     keeps every batch full and leaves the loss unchanged. It is applied on one device as well,
     so a seed gives the same batches, and the same curve, on any device count.
     """
-    extra = -len(weights) % batch_size
+    count = len(weights)
+    extra = -count % batch_size
     if not extra:
         return x, y, weights
-    rows = np.arange(extra) % len(weights)
-
-    def pad(array):
-        return np.concatenate([array, np.asarray(array)[rows]])
-
-    x = {k: pad(v) for k, v in x.items()} if isinstance(x, dict) else pad(x)
-    return x, pad(y), np.concatenate([weights, np.zeros((extra, *weights.shape[1:]),
-                                                        weights.dtype)])
+    x, y, weights = take_rows(np.r_[np.arange(count), np.arange(extra) % count], x, y, weights)
+    weights[count:] = 0
+    return x, y, weights
 
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
@@ -185,8 +181,7 @@ def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
     model = build_model(model_key, dataset, **hyperparameters)
     if isinstance(model.objective, SampledSoftmax):
         model.objective.adapt(split.train_counts(model.num_items))
-    rows = len(padded_to_batches(*model.training_examples(split, np.random.default_rng(0)),
-                                 config.batch_size)[1])
+    rows = len(model.training_examples(split, np.random.default_rng(0))[1])
     steps_per_epoch = -(-rows // config.batch_size)
     model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
     return model
@@ -214,10 +209,10 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
     """
     config = config or TrainConfig()
     distribution = data_parallel()
-    if distribution and config.batch_size % len(distribution.device_mesh.devices.flat):
+    devices = distribution.device_mesh.devices.size if distribution else 1
+    if config.batch_size % devices:
         raise RecdemoError(f"The batch size ({config.batch_size}) must be a multiple of the "
-                           f"{len(distribution.device_mesh.devices.flat)} devices it is split "
-                           f"across.")
+                           f"{devices} devices it is split across.")
     with distribution.scope() if distribution else contextlib.nullcontext():
         return _train(model_key, dataset, split, hyperparameters or {}, config, on_epoch,
                       on_phase or (lambda phase: None))
