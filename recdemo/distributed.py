@@ -68,13 +68,19 @@ def is_writer() -> bool:
     return jax.process_index() == 0
 
 
-def host_copy(value) -> np.ndarray:
-    """A NumPy copy of a variable's value or an array, also when it spans processes (then this
-    process's replica: the variables of data-parallel training are replicated)."""
+def local_value(value):
+    """A variable's value or an array as this process can read it: itself, or, when it spans
+    processes, this process's replica (the variables of data-parallel training are
+    replicated)."""
     value = getattr(value, "value", value)
     if not getattr(value, "is_fully_addressable", True):
         value = value.addressable_data(0)
-    return np.asarray(value)
+    return value
+
+
+def host_copy(value) -> np.ndarray:
+    """`local_value` as a NumPy array."""
+    return np.asarray(local_value(value))
 
 
 def local_batches(order: np.ndarray, batch_size: int) -> np.ndarray:

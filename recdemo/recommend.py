@@ -17,7 +17,7 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.data import Dataset, catalogue_mask
-from recdemo.distributed import host_copy
+from recdemo.distributed import host_copy, local_value
 from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
 
@@ -136,8 +136,8 @@ class Recommender:
         self.model = model
         self.dataset = dataset
         self.split = split
-        # Host copies: also right when training spans processes (each keeps a replica).
-        self._variable_values = [jax.numpy.array(host_copy(v)) for v in model.variables]
+        # Device copies of this process's replica (training may span processes).
+        self._variable_values = [jax.numpy.array(local_value(v)) for v in model.variables]
         self.item_table = host_copy(model.item_embeddings()).astype(np.float32)
         self.item_table.setflags(write=False)
         self._device_table = jax.device_put(self.item_table)
