@@ -142,6 +142,7 @@ class Recommender:
         self.item_table.setflags(write=False)
         self._device_table = jax.device_put(self.item_table)
         self.catalogue = catalogue_mask(dataset, model.num_items)
+        self._device_catalogue = jax.device_put(self.catalogue)
         self.catalogue.setflags(write=False)
         self._query_fn = _query_fn or jax.jit(self._stateless_query)
 
@@ -261,7 +262,9 @@ class Recommender:
         if not resolved:
             return []
         histories = [h for _, h in resolved]
-        allowed = self.catalogue if candidates is None else self.catalogue & candidates
+        # Kept on the device like the item table: one catalogue-sized transfer per query saved.
+        allowed = (self._device_catalogue if candidates is None
+                   else self.catalogue & candidates)
         seen = np.zeros((len(histories), _bucket(max(map(len, histories)))), np.int32)
         if exclude_seen:
             for row, items in enumerate(histories):
