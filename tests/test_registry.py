@@ -36,15 +36,16 @@ class MeanPool(RetrievalModel):
         total = ops.sum(self.item_embedding(items) * mask, axis=1)
         return total / ops.maximum(ops.sum(mask, axis=1), 1.0)
 
-    def call(self, items, training: bool = False):
-        return ops.matmul(self.query_embeddings(items), ops.transpose(self.item_embeddings()))
+    def training_outputs(self, items, training: bool = False):
+        return self.query_embeddings(items)
 
     def item_embeddings(self):
         return self.item_embedding.embeddings
 
     def _examples(self, histories, targets):
         x = pad_right(histories, self.max_len)
-        return x, np.asarray(targets, np.int32), np.ones(len(x), np.float32)
+        return self.objective.examples(x, np.asarray(targets, np.int32),
+                                       np.ones(len(x), np.float32))
 
     def training_examples(self, split, rng):
         rows = [items for items in split.train.values() if len(items) > 1]

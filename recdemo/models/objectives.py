@@ -33,21 +33,43 @@ def split_inputs(inputs) -> tuple:
     return inputs, None
 
 
+class TargetLoss(keras.losses.Loss):
+    """The objective's own per-example loss, which the model already computed as its
+    predictions: weighted and reduced by Keras like any other loss."""
+
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
 class CatalogueSoftmax:
-    """Full-catalogue softmax cross-entropy: the target item against every item id."""
+    """Full-catalogue softmax cross-entropy: the target item against every item id.
+
+    The model's predictions are the per-example loss itself, `logsumexp(logits) - target
+    logit`, computed on outputs flattened to `(examples, dim)`. Keras'
+    `SparseCategoricalCrossentropy` on `(batch, length, num_items)` logits computes the same
+    number but builds a one-hot label tensor as large as the logits and runs the matmul and
+    its gradients as a batched 3-D product; on a 2-core CPU this head took two thirds of a
+    SASRec step, and as a flat product with the target logit gathered it takes half as long
+    (a SASRec epoch 4.8 s -> 3.2 s; README, Performance).
+    """
 
     def loss(self) -> keras.losses.Loss:
-        """Sparse categorical cross-entropy on logits, weighted (padding weighs 0)."""
-        return keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
+        """The predicted per-example cross-entropy, weighted (padding weighs 0)."""
+        return TargetLoss(reduction="mean_with_sample_weight", name="catalogue_softmax")
 
     def predictions(self, outputs, item_table, extra):
-        """`(..., num_items)` logits: every output scored against every item."""
-        return ops.matmul(outputs, ops.transpose(item_table))
+        """`(batch[, positions])` cross-entropy of each target against the whole catalogue."""
+        targets = extra["positives"]
+        flat = ops.reshape(outputs, (-1, ops.shape(outputs)[-1]))
+        flat_targets = ops.reshape(targets, (-1,))
+        logits = ops.matmul(flat, ops.transpose(item_table))
+        target_logits = ops.sum(flat * ops.take(item_table, flat_targets, axis=0), axis=-1)
+        return ops.reshape(ops.logsumexp(logits, axis=-1) - target_logits, ops.shape(targets))
 
     def examples(self, query, targets, weights, **context) -> tuple:
-        """The examples as they are: the targets are the labels."""
-        return query, targets, weights
+        """The targets become an input (the loss needs their logits); they are also the
+        labels Keras carries along."""
+        return {"query": query, "positives": targets}, targets, weights
 
 
 class SampledBCE:
