@@ -9,6 +9,7 @@ from keras import ops
 
 from recdemo.models import objectives, sequences
 from recdemo.models.base import RetrievalModel
+from recdemo.models.dropout import ByteDropout, use_byte_dropout
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
@@ -23,7 +24,8 @@ class SASRec(RetrievalModel):
 
     Items go through a `ReversibleEmbedding` (its reverse pass scores the whole catalogue),
     plus a learned `PositionEmbedding`, then `num_blocks` pre-norm causal `TransformerDecoder`
-    blocks with a padding mask. The query is the output at the last real item.
+    blocks with a padding mask. The query is the output at the last real item. Every dropout is
+    a `ByteDropout` (a quarter of the random bits of Keras' own).
 
     Args:
         num_items: size of the item id space (id 0 is padding).
@@ -63,7 +65,7 @@ class SASRec(RetrievalModel):
             num_items, embedding_dim, name="item_embedding")
         self.position_embedding = keras_hub.layers.PositionEmbedding(
             max_len, name="position_embedding")
-        self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+        self.embedding_dropout = ByteDropout(dropout, name="embedding_dropout")
         self.blocks = [
             keras_hub.layers.TransformerDecoder(
                 intermediate_dim=embedding_dim, num_heads=num_heads, dropout=dropout,
@@ -71,6 +73,12 @@ class SASRec(RetrievalModel):
             for i in range(num_blocks)
         ]
         self.final_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
+
+    def build_variables(self) -> None:
+        """Build, then give the blocks the cheaper dropout (`recdemo.models.dropout`)."""
+        super().build_variables()
+        for block in self.blocks:
+            use_byte_dropout(block)
 
     def sequence_outputs(self, items, training: bool = False):
         """`(batch, length, embedding_dim)` causal outputs; position t sees items 0..t only."""
