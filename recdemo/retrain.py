@@ -204,8 +204,9 @@ def list_finished(root: Path | None = None, dataset_name: str | None = None) -> 
 
 def _run(folder: Path) -> None:
     from recdemo.experiment import train_and_save
-    from recdemo.serving import load_data
+    from recdemo.serving import enable_compilation_cache, load_data
 
+    enable_compilation_cache()  # a second Retrain of a model skips compiling its step
     request = read_request(folder)
     progress = json.loads((folder / "progress.json").read_text())
     progress.update(status="running", model=request["model"])
