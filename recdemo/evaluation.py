@@ -3,6 +3,8 @@ the leave-one-out split, through the same scoring code that serves recommendatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from recdemo.data import Dataset, catalogue_mask
@@ -22,16 +24,23 @@ def evaluate(recommender: Recommender, part: str = "test") -> dict[str, float]:
     return evaluate_with_loss(recommender, part)[0]
 
 
-def evaluate_with_loss(recommender: Recommender, part: str = "test") -> tuple[dict, float]:
-    """`evaluate`, plus the mean full-catalogue softmax cross-entropy of the targets from the
-    same forward pass (unmasked scores, as the training loss sees them): the validation loss of
-    a softmax-trained model at the one position that counts, at no extra cost."""
+def evaluate_with_loss(recommender: Recommender, part: str = "test",
+                       row_loss: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+                       ) -> tuple[dict, float]:
+    """`evaluate`, plus the mean loss of the targets from the same forward pass (unmasked
+    scores, as the training loss sees them): the validation loss of a softmax-trained model at
+    the one position that counts, at no extra cost.
+
+    `row_loss(scores, targets)` gives per-row losses; by default the full-catalogue softmax
+    cross-entropy (a sampled-softmax model passes its own, `SampledSoftmax.ranking_loss`).
+    """
     users, histories, targets = recommender.split.cases(part)
     ranks, losses = [], []
     for start in range(0, len(users), _ROWS_PER_BATCH):
         rows = slice(start, start + _ROWS_PER_BATCH)
         raw = recommender.raw_scores(list(users[rows]), histories[rows])
-        losses.append(logsumexp(raw) - raw[np.arange(len(raw)), targets[rows]])
+        losses.append(row_loss(raw, targets[rows]) if row_loss else
+                      logsumexp(raw) - raw[np.arange(len(raw)), targets[rows]])
         ranks.append(target_ranks(mask_scores(raw, recommender.catalogue, histories[rows]),
                                   targets[rows]))
     return ranking_metrics(np.concatenate(ranks)), float(np.concatenate(losses).mean())

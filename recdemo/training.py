@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 
@@ -117,6 +118,15 @@ def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainCon
         yield loss
 
 
+def _ranking_loss(objective, seed: int):
+    """The per-row validation loss from ranking scores: the objective's own for a sampled
+    softmax (the same negatives every epoch, so epochs compare), else None (the full
+    softmax's)."""
+    if isinstance(objective, SampledSoftmax):
+        return functools.partial(objective.ranking_loss, rng=np.random.default_rng(seed))
+    return None
+
+
 def take_rows(rows: np.ndarray, x, y, weights) -> tuple:
     """`(x, y, sample_weight)` at `rows` (x may be a dict of arrays); copies."""
     x = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
@@ -223,11 +233,13 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
     started = time.perf_counter()
     model = _fresh_model(model_key, dataset, hyperparameters, config, split)
     rng = np.random.default_rng(config.seed)
-    # A softmax-trained model's validation loss comes with the validation ranking (one forward
-    # pass at the last position); other objectives are evaluated on their own examples.
-    softmax = isinstance(model.objective, CatalogueSoftmax)
-    val_x, val_y, val_w = padded_to_batches(
-        *model.validation_examples(split, np.random.default_rng(config.seed)), _EVAL_BATCH)
+    # A softmax-trained model's validation loss (full or sampled) comes with the validation
+    # ranking (one forward pass at the last position); other objectives are evaluated on their
+    # own examples.
+    softmax = isinstance(model.objective, (CatalogueSoftmax, SampledSoftmax))
+    if not softmax:
+        val_x, val_y, val_w = padded_to_batches(
+            *model.validation_examples(split, np.random.default_rng(config.seed)), _EVAL_BATCH)
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
     on_phase("training")
@@ -237,7 +249,8 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
         if not np.isfinite(recommender.item_table).all():
             raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
                                f"non-finite values. Lower the learning rate.")
-        metrics, softmax_loss = evaluate_with_loss(recommender, "valid")
+        metrics, softmax_loss = evaluate_with_loss(recommender, "valid", _ranking_loss(
+            model.objective, config.seed))
         val_loss = softmax_loss if softmax else _evaluate(model, val_x, val_y, val_w)
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)

@@ -90,6 +90,27 @@ def test_sampled_logits_match_a_numpy_reference_with_logq_and_accidental_hits_ma
     assert probabilities[1] == 0.0
 
 
+@pytest.mark.parametrize("sampler", ["uniform", "popularity"])
+def test_ranking_pass_loss_is_the_training_loss_at_one_position(sampler):
+    """The validation loss a sampled model gets from ranking scores must be what Keras'
+    training loss gives for the same rows and negatives (logQ and accidental hits included)."""
+    rng = np.random.default_rng(4)
+    table = rng.normal(size=(7, 3)).astype("float32")
+    outputs = (2 * rng.normal(size=(5, 3))).astype("float32")
+    targets = np.array([1, 6, 3, 3, 2])
+    objective = SampledSoftmax(7, num_negatives=4, sampler=sampler)
+    objective.adapt(np.array([0, 3, 1, 5, 2, 2, 8]))
+    losses = objective.ranking_loss(outputs.astype(np.float64) @ table.T.astype(np.float64),
+                                    targets, np.random.default_rng(9))
+
+    negatives = objective.draw_negatives(5, np.random.default_rng(9))
+    assert (negatives == targets[:, None]).any()  # the example exercises the hit mask
+    x, labels, w = objective.examples(outputs, targets, np.ones(5, "float32"))
+    logits = _fixed(objective, negatives).predictions(outputs, table, {"positives": targets})
+    per_row = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    np.testing.assert_allclose(losses, np.asarray(per_row(labels, logits)), rtol=1e-5)
+
+
 @pytest.mark.parametrize("sampler, counts", [("uniform", None),
                                              ("popularity", [5, 1, 2, 0, 7])])
 def test_sampler_draws_in_proportion_and_never_padding(sampler, counts):
