@@ -15,6 +15,9 @@ from recdemo.data import available
 from recdemo.models import MODELS, hyperparameters
 from recdemo.presets import PRESETS
 
+# Batch-file lines answered per batched call: memory stays bounded on a file of any length.
+_BATCH_LINES = 1024
+
 # Training-setting flags: their ranges are checked by `TrainConfig`, and an artifact name by
 # `artifacts.check_name`, before anything trains or is written (one line, exit 2).
 _TRAIN_FLAGS = {"epochs": int, "batch_size": int, "learning_rate": float, "weight_decay": float,
@@ -211,23 +214,44 @@ def _batch_query(dataset, request: dict) -> tuple:
     return None, [dataset.item_of(item) for item in history]
 
 
-def _batch_line(recommender, line: str, k: int, exclude_seen: bool) -> dict:
+def _batch_request(recommender, line: str) -> tuple[dict, tuple | None]:
+    """A batch line's answer so far (its id, or its one-line error) and, when the line is a
+    valid query, its `(user_id, history)`."""
     try:
         request = json.loads(line)
     except ValueError:
-        return {"id": None, "error": "not a JSON object"}
+        return {"id": None, "error": "not a JSON object"}, None
     if not isinstance(request, dict):
-        return {"id": None, "error": "not a JSON object"}
+        return {"id": None, "error": "not a JSON object"}, None
     out = {"id": request.get("id")}
     if ("user_id" in request) == ("history" in request):
-        return {**out, "error": "give exactly one of user_id or history"}
+        return {**out, "error": "give exactly one of user_id or history"}, None
     try:
-        user, history = _batch_query(recommender.dataset, request)
-        items = recommender.recommend(user_id=user, history=history, k=k,
-                                      exclude_seen=exclude_seen)
+        query = _batch_query(recommender.dataset, request)
+        recommender.resolve(*query)
     except RecdemoError as exc:
-        return {**out, "error": str(exc)}
-    return {**out, "items": [item.to_dict() for item in items]}
+        return {**out, "error": str(exc)}, None
+    return out, query
+
+
+def batch_answers(recommender, lines: list[str], k: int, exclude_seen: bool) -> list[dict]:
+    """One JSON-ready answer per line, in order: `items`, or that line's `error`.
+
+    The valid lines are answered together by `Recommender.recommend_many` (one batched
+    forward pass; the two-tower folds in all histories in one vectorised call), with the
+    answers one `recommend` call per line would give.
+    """
+    answers, queries, rows = [], [], []
+    for line in lines:
+        answer, query = _batch_request(recommender, line)
+        if query is not None:
+            rows.append(len(answers))
+            queries.append(query)
+        answers.append(answer)
+    found = recommender.recommend_many(queries, k=k, exclude_seen=exclude_seen)
+    for row, items in zip(rows, found):
+        answers[row]["items"] = [item.to_dict() for item in items]
+    return answers
 
 
 def run_recommend(args) -> None:
@@ -243,9 +267,11 @@ def run_recommend(args) -> None:
     recommender = _recommender(args)
     exclude_seen = not args.include_seen
     if lines is not None:
-        for line in lines:
-            if line.strip():
-                print(json.dumps(_batch_line(recommender, line, args.k, exclude_seen)))
+        lines = [line for line in lines if line.strip()]
+        for start in range(0, len(lines), _BATCH_LINES):
+            for answer in batch_answers(recommender, lines[start: start + _BATCH_LINES],
+                                        args.k, exclude_seen):
+                print(json.dumps(answer))
         return
     dataset, history = recommender.dataset, None
     if args.history is not None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from threads import run_in_threads
 
 from recdemo import RecdemoError, retrain
-from recdemo.cli import _batch_line
+from recdemo.cli import batch_answers
 from recdemo.serving import load_recommender
 
 KEYS = ("two_tower", "gru4rec", "sasrec")
@@ -60,17 +60,42 @@ def test_any_query_is_an_answer_or_one_clear_error(recommenders, key, user, hist
     _check_answer(recommender, items, seen, k)
 
 
+batch_lines = st.one_of(
+    json_values.map(json.dumps), st.text(max_size=40),
+    st.fixed_dictionaries({"id": json_values}, optional={"user_id": ids, "history": json_values})
+    .map(json.dumps),
+    # Mostly valid lines too, so that a batch mixes answers with errors.
+    st.fixed_dictionaries({"id": st.integers(), "user_id": st.integers(1, 12)}).map(json.dumps),
+    st.fixed_dictionaries({"id": st.integers(),
+                           "history": st.lists(st.integers(1, 30), min_size=1, max_size=12)})
+    .map(json.dumps))
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(line=st.one_of(json_values.map(json.dumps), st.text(max_size=40),
-                      st.fixed_dictionaries({"id": json_values}, optional={
-                          "user_id": ids, "history": json_values})
-                      .map(json.dumps)))
+@given(line=batch_lines)
 def test_any_batch_line_gives_one_json_answer(recommenders, line):
-    answer = _batch_line(recommenders["sasrec"], line, 5, True)
+    [answer] = batch_answers(recommenders["sasrec"], [line], 5, True)
     json.dumps(answer)  # always serialisable
     assert "id" in answer and (("error" in answer) != ("items" in answer))
     if "items" in answer:
         assert len(answer["items"]) <= 5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(KEYS), lines=st.lists(batch_lines, max_size=12))
+def test_a_batch_answers_each_line_as_it_would_alone(recommenders, key, lines):
+    recommender = recommenders[key]
+    together = batch_answers(recommender, lines, 4, True)
+    alone = [batch_answers(recommender, [line], 4, True)[0] for line in lines]
+    assert len(together) == len(lines)
+    for batched, single in zip(together, alone):
+        assert batched.keys() == single.keys() and batched["id"] == single["id"]
+        if "error" in single:
+            assert batched["error"] == single["error"]
+            continue
+        assert [i["movie_id"] for i in batched["items"]] == [i["movie_id"] for i in single["items"]]
+        assert [i["score"] for i in batched["items"]] == pytest.approx(
+            [i["score"] for i in single["items"]], rel=1e-4, abs=1e-5)
 
 
 def test_eight_threads_times_a_thousand_mixed_requests(recommenders, synthetic_data):
