@@ -92,9 +92,13 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
     user = int(st.session_state.user_id)
     history = [int(i) for i in split.history(user)]
     ratings = dataset.ratings[dataset.ratings["user_id"] == user].set_index("movie_id")
-    rows = [{"movie": movies.loc[m, "title"], "rating": int(ratings.loc[m, "rating"]),
-             "watched": pd.to_datetime(int(ratings.loc[m, "timestamp"]), unit="s").date()}
-            for m in reversed(history)]
+    # Column-wise lookups: row by row, a 400-movie history took ~0.2 s of the first paint.
+    ratings = ratings[~ratings.index.duplicated(keep="last")]
+    recent = list(reversed(history))
+    rows = {"movie": movies.loc[recent, "title"].to_numpy(),
+            "rating": ratings.loc[recent, "rating"].to_numpy(dtype=int),
+            "watched": pd.to_datetime(ratings.loc[recent, "timestamp"], unit="s").dt.date
+            .to_numpy()}
     st.caption(f"User {dataset.user_key(user)} watched {len(history)} movies, most recent "
                "first. Their last movie is held out: the models never saw it.")
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=320, width="stretch",

@@ -49,6 +49,24 @@ def open_tab(at, name):
     return settle(at)
 
 
+def test_history_table_lists_the_users_ratings_most_recent_first(app, real_data):
+    dataset, split = real_data
+    at = app(user="7")
+    table = at.dataframe[0].value
+    # Reference straight from the ratings file's rows (user 7, the test item held out).
+    raw = dataset.ratings[dataset.ratings["user_id"] == 7]
+    held_out = split.test[7]
+    raw = raw[raw["movie_id"] != held_out]
+    assert len(table) == len(raw) == len(split.history(7))
+    by_movie = {row.movie_id: row for row in raw.itertuples()}
+    for row, movie in zip(table.itertuples(), reversed(split.history(7).tolist())):
+        assert row.movie == dataset.movies.loc[movie, "title"]
+        assert row.rating == by_movie[movie].rating
+        assert str(row.watched) == time.strftime("%Y-%m-%d", time.gmtime(by_movie[movie].timestamp))
+    stamps = [by_movie[movie].timestamp for movie in reversed(split.history(7).tolist())]
+    assert stamps == sorted(stamps, reverse=True)
+
+
 def test_user_mode_shows_history_and_top10_for_each_model(app):
     at = app()
     assert len(top_titles(at)) == 10
