@@ -114,8 +114,9 @@ def _where(path: Path, unit: str, row: int) -> str:
 def _require(frame: pd.DataFrame, path: Path, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise RecdemoError(f"{path}: missing column(s) {', '.join(missing)} (found: "
-                           f"{', '.join(map(str, frame.columns))[:120]}).")
+        # repr: a header cell may hold a quoted line break, and the error stays one line.
+        found = ", ".join(repr(str(c)) for c in frame.columns)[:120]
+        raise RecdemoError(f"{path}: missing column(s) {', '.join(missing)} (found: {found}).")
 
 
 def _ids(frame: pd.DataFrame, column: str, path: Path, unit: str) -> pd.Series:

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from synthetic import (
     NUM_MOVIES,
@@ -140,6 +140,7 @@ def test_a_dataset_flag_that_is_neither_known_nor_custom_is_one_line(capsys):
 @given(st.lists(st.lists(st.text(max_size=6), min_size=0, max_size=5), max_size=8),
        st.sampled_from(["user,item,timestamp", "user,item,timestamp,rating", "item,user",
                         ""]))
+@example(rows=[['"'], ['"']], header="")  # a quoted line break in the header's only cell
 def test_any_csv_either_loads_or_fails_in_one_line(tmp_path, rows, header):
     """Hostile files: whatever the bytes, the answer is a dataset or one RecdemoError line."""
     folder = tmp_path / "hostile"
