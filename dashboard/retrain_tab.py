@@ -68,7 +68,7 @@ def retrain_form(dataset_name: str) -> None:
                                             value=values["embedding_dim"])
         submitted = st.form_submit_button("Retrain", type="primary",
                                           icon=":material/model_training:")
-    st.caption("The quick settings take about a minute on 2 CPU cores. Training runs in a "
+    st.caption("The quick settings take under a minute on 2 CPU cores. Training runs in a "
                "separate process on a copy (the served model is untouched), one run at a time "
                "for everyone; the shipped models are never modified.")
     if submitted:
