@@ -67,6 +67,27 @@ def test_history_table_lists_the_users_ratings_most_recent_first(app, real_data)
     assert stamps == sorted(stamps, reverse=True)
 
 
+def test_history_table_keeps_each_watch_of_a_repeated_movie(tmp_path):
+    # Custom logs may hold the same item twice: each watch keeps its own rating and date.
+    from dashboard.who import history_table
+    from recdemo.data import load
+    from recdemo.split import leave_one_out
+
+    day = 86_400
+    watches = [("a", "x", 1), ("a", "y", 2), ("a", "x", 3), ("a", "z", 4),
+               ("b", "x", 1), ("b", "y", 2), ("b", "z", 3)]
+    (tmp_path / "interactions.csv").write_text("user,item,timestamp,rating\n" + "".join(
+        f"{user},{item},{days * day},{days}\n" for user, item, days in watches))
+    dataset = load(f"custom:{tmp_path}")
+    split = leave_one_out(dataset)
+    user = dataset.user_of("a")
+    table = history_table(dataset, user, len(split.history(user)))
+    # z (day 4) is held out; the rest, newest first.
+    assert table["movie"].tolist() == ["x", "y", "x"]
+    assert table["rating"].tolist() == [3, 2, 1]
+    assert [str(d) for d in table["watched"]] == ["1970-01-04", "1970-01-03", "1970-01-02"]
+
+
 def test_user_mode_shows_history_and_top10_for_each_model(app):
     at = app()
     assert len(top_titles(at)) == 10
