@@ -81,7 +81,7 @@ def app_cold_start(runs: int = 3) -> dict | None:
     """
     try:
         sys.path.insert(0, str(ROOT / "tests"))
-        from load import CHROMIUM, start_server
+        from load import CHROMIUM, launch_chromium, start_server
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
@@ -90,9 +90,7 @@ def app_cold_start(runs: int = 3) -> dict | None:
     painted, first = [], []
     with sync_playwright() as playwright:
         started = time.perf_counter()
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                            "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         browser_s = time.perf_counter() - started
         try:
             for _ in range(runs):

@@ -29,6 +29,14 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 MODELS = ("Two-tower", "GRU4Rec", "SASRec")
 
 
+def launch_chromium(playwright):
+    """Debian's headless Chromium as every browser test and the bench drive it."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--disable-background-networking", "--disable-component-update"])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,10 +90,7 @@ def run_load(url: str, server_pid: int, sessions: int, seconds: float) -> dict:
     sampler = threading.Thread(target=sample_memory, daemon=True)
     sampler.start()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update"])
+        browser = launch_chromium(playwright)
         pages = []
         for index in range(sessions):
             page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()

@@ -8,19 +8,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from load import CHROMIUM, launch_chromium, start_server
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SIZES = ((1280, 720), (1366, 768), (1600, 900), (1920, 1080))
@@ -63,33 +59,10 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served_app(real_data, tmp_path):
-    port = _free_port()
-    env = {**os.environ, "RECDEMO_RUNS_DIR": str(tmp_path / "runs")}
     launched = time.time()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start")
+    process, url = start_server(str(tmp_path / "runs"))
     yield url, launched
     process.terminate()
     process.wait(timeout=30)
@@ -105,10 +78,7 @@ def browser():
 
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update"])
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
