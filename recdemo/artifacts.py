@@ -79,13 +79,29 @@ def training_device() -> str:
     return f"{device.platform} ({getattr(device, 'device_kind', str(device))})"
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
+# What decides a trained model besides its config: `code_modified` records whether these
+# differ from `git_commit` (artifacts/ is left out: saving one model must not mark the next).
+_TRAINING_CODE = ("recdemo", "requirements.txt")
+
+
+def git_state(root: str | os.PathLike | None = None) -> tuple[str, bool | None]:
+    """`(HEAD commit, whether the training code differs from it)` of the checkout at `root`
+    (default: the one holding this package); `("unknown", None)` outside a git checkout."""
+    root = Path(root) if root else Path(__file__).parent.parent
+
+    def git(*args) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
+                                 timeout=5)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return "unknown", None
+    changes = git("status", "--porcelain", "--untracked-files=normal", "--", *_TRAINING_CODE)
+    return commit, None if changes is None else bool(changes)
 
 
 def provenance(dataset: Dataset, *, seed: int, wall_seconds: float, epochs_run: int,
@@ -93,6 +109,7 @@ def provenance(dataset: Dataset, *, seed: int, wall_seconds: float, epochs_run: 
     """Where a trained model came from: data, code, libraries, device(s), time."""
     import jax
 
+    commit, code_modified = git_state()
     return {
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "seed": seed,
@@ -105,7 +122,8 @@ def provenance(dataset: Dataset, *, seed: int, wall_seconds: float, epochs_run: 
         "libraries": {name: metadata.version(name) for name in _LIBRARIES},
         "dataset": dataset.name,
         "data_sha256": dataset.file_checksums(),
-        "git_commit": _git_commit(),
+        "git_commit": commit,
+        "code_modified": code_modified,
     }
 
 

@@ -273,3 +273,27 @@ def test_sigkill_during_training_keeps_the_previous_artifact(synthetic_artifacts
         training.wait(timeout=30)
     assert artifacts.manifest_digest(folder) == before
     assert isinstance(recommender_from_folder(folder, *synthetic_data), Recommender)
+
+
+def test_provenance_says_whether_the_training_code_differs_from_its_commit(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    assert artifacts.git_state(tmp_path) == ("unknown", None)
+    (tmp_path / "recdemo").mkdir()
+    (tmp_path / "recdemo" / "training.py").write_text("EPOCHS = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout.strip()
+    assert artifacts.git_state(tmp_path) == (head, False)
+    # A saved artifact is not training code: it leaves the flag clear.
+    (tmp_path / "artifacts").mkdir()
+    (tmp_path / "artifacts" / "weights.h5").write_text("x")
+    assert artifacts.git_state(tmp_path) == (head, False)
+    (tmp_path / "recdemo" / "training.py").write_text("EPOCHS = 2\n")
+    assert artifacts.git_state(tmp_path) == (head, True)
+    git("checkout", "--", "recdemo/training.py")
+    (tmp_path / "recdemo" / "new_loss.py").write_text("")
+    assert artifacts.git_state(tmp_path) == (head, True)

@@ -30,6 +30,7 @@ def test_smoke_artifact_has_every_file_and_consistent_metrics(model_key, synthet
     assert metrics["mean_over_seeds"]["test"]["hr@10"] == pytest.approx(mean_hr)
     assert provenance["device"].startswith(("cpu", "gpu", "tpu"))
     assert set(provenance["data_sha256"]) == {"u.data", "u.item"}
+    assert (provenance["git_commit"], provenance["code_modified"]) == artifacts.git_state()
     assert config["model"] == model_key and config["config"]["embedding_dim"] == 8
 
 
