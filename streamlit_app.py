@@ -1,9 +1,12 @@
 """recdemo dashboard entry point: `streamlit run streamlit_app.py` (or `make run`).
 
-The page lives in `dashboard/`; every number it shows comes from the `recdemo` package.
+`streamlit run` finds `app` and serves it: the page script `dashboard/app.py`, with a start-up
+hook (`dashboard.warmup`) that prepares the first page while the first browser loads.
 """
 
 import recdemo  # noqa: F401,I001  (first: pins the JAX backend, keeps TensorFlow out)
-from dashboard.page import main
+import streamlit as st
 
-main()
+from dashboard.warmup import lifespan
+
+app = st.App("dashboard/app.py", lifespan=lifespan)

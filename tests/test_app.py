@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from recdemo import artifacts
 
-APP = str(ROOT / "streamlit_app.py")
+APP = str(ROOT / "dashboard" / "app.py")  # the page script `streamlit_app.app` serves
 TIMEOUT = 180
 
 
@@ -47,6 +48,33 @@ def top_titles(at) -> list[str]:
 def open_tab(at, name):
     at.session_state["tab"] = name
     return settle(at)
+
+
+def test_streamlit_run_serves_the_page_script_with_the_warm_up_hook(monkeypatch):
+    from streamlit import config
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(ROOT / "streamlit_app.py")
+    assert found.is_asgi_app and found.app_name == "app"
+    # Building an `st.App` pins the process's script folder; keep it for the other tests.
+    monkeypatch.setattr(config, "_main_script_path", config._main_script_path)
+    import streamlit_app
+
+    assert (ROOT / streamlit_app.app.script_path).resolve() == Path(APP).resolve()
+
+
+def test_the_warm_up_fills_the_cache_the_first_page_reads(real_data, monkeypatch):
+    from dashboard import state, warmup
+
+    st.cache_resource.clear()
+    loads = []
+    real_load = state.load
+    monkeypatch.setattr(state, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    warmup.warm_first_page()
+    assert len(loads) == 1
+    dataset, split, counts = state.cached_data(state.DEFAULT_DATASET)
+    assert len(loads) == 1 and len(split.test) == len(real_data[1].test)
+    st.cache_resource.clear()
 
 
 def test_history_table_lists_the_users_ratings_most_recent_first(app, real_data):
