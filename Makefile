@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make run` (the app) and `make test` (the test suite).
-# Each creates .venv from requirements.txt when it is missing or older than requirements.txt.
+# Each creates .venv from requirements.txt (transitive versions fixed by constraints.txt) when
+# it is missing or older than either file.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,10 +8,10 @@ PORT ?= 8501
 
 .PHONY: run test test-slow lint browser-deps bench clean
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
 run: $(BIN)/.installed

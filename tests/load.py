@@ -59,7 +59,7 @@ def start_server(runs_dir: str) -> tuple[subprocess.Popen, str]:
             urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
             return process, url
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     process.kill()
     raise RuntimeError("streamlit did not start")
 
