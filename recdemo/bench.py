@@ -4,7 +4,7 @@ One command; prints a table and writes JSON (`--json PATH`, default `bench.json`
 
 - CLI cold start: a new process -> first top-10 printed (`recommend --user-id`), per model;
 - app cold start: `streamlit run` -> history painted and first top-10 visible in an already
-  open headless Chromium, median of 3 (skipped when Chromium or Playwright is missing, or
+  open headless Chromium, median of 5 (skipped when Chromium or Playwright is missing, or
   with `--no-app`);
 - warm `recommend` latency p50 / p95 / max, one thread and 8 threads, user ids and histories;
 - `recommend --batch` of every user, process start included, per model and query kind;
@@ -72,7 +72,7 @@ def batch_seconds(key: str, split, kind: str) -> float:
         os.unlink(batch.name)
 
 
-def app_cold_start(runs: int = 3) -> dict | None:
+def app_cold_start(runs: int = 5) -> dict | None:
     """`streamlit run` -> history painted / first top-10 visible in headless Chromium, the
     median of `runs` fresh servers.
 
