@@ -3,9 +3,9 @@
 One command; prints a table and writes JSON (`--json PATH`, default `bench.json`):
 
 - CLI cold start: a new process -> first top-10 printed (`recommend --user-id`), per model;
-- app cold start: `streamlit run` -> history painted and first top-10 visible in an already
-  open headless Chromium, median of 5 (skipped when Chromium or Playwright is missing, or
-  with `--no-app`);
+- app cold start: `streamlit run` -> the user's history table drawn and first top-10 visible
+  in an already open headless Chromium, median of 5 (skipped when Chromium or Playwright is
+  missing, or with `--no-app`);
 - warm `recommend` latency p50 / p95 / max, one thread and 8 threads, user ids and histories;
 - `recommend --batch` of every user, process start included, per model and query kind;
 - training: seconds per epoch, epochs to the selected one, and the whole run, from each
@@ -101,6 +101,11 @@ def app_cold_start(runs: int = 5) -> dict | None:
                     try:
                         page.goto(f"{url}/?user=7")
                         page.get_by_text("User 7 watched").wait_for(timeout=180_000)
+                        # The table itself, not only its caption: Streamlit fetches the
+                        # dataframe's code (~1.2 MB) when the first table arrives, and shows a
+                        # grey placeholder until then.
+                        page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(
+                            timeout=180_000)
                         painted.append(time.perf_counter() - launched)
                         page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
                         first.append(time.perf_counter() - launched)
