@@ -145,7 +145,12 @@ def main() -> None:
                        page_icon=":material/movie:")
     # Less empty space above the title: more of the page fits on a projector.
     st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}"
-            "h1 {font-size: 2.1rem !important;}</style>")
+            "h1 {font-size: 2.1rem !important;}"
+            # The history table (`who.history_html`): the theme's text, hairline rows.
+            "table.history {width: 100%; border-collapse: collapse; font-size: 0.9rem;}"
+            "table.history th, table.history td {padding: 0.25rem 0.5rem; text-align: left;"
+            " border-bottom: 1px solid rgba(128, 128, 128, 0.25);}"
+            "table.history .number {text-align: right; white-space: nowrap;}</style>")
     dataset_name, warnings = state.dataset_from_url()
     try:
         dataset, split, counts = state.cached_data(dataset_name)

@@ -101,11 +101,8 @@ def app_cold_start(runs: int = 5) -> dict | None:
                     try:
                         page.goto(f"{url}/?user=7")
                         page.get_by_text("User 7 watched").wait_for(timeout=180_000)
-                        # The table itself, not only its caption: Streamlit fetches the
-                        # dataframe's code (~1.2 MB) when the first table arrives, and shows a
-                        # grey placeholder until then.
-                        page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(
-                            timeout=180_000)
+                        # The table's rows, not only its caption.
+                        page.locator("table.history tbody tr").first.wait_for(timeout=180_000)
                         painted.append(time.perf_counter() - launched)
                         page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
                         first.append(time.perf_counter() - launched)

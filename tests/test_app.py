@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import shutil
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis.strategies import text
 from streamlit.testing.v1 import AppTest
 
 from recdemo import artifacts
@@ -77,22 +80,68 @@ def test_the_warm_up_fills_the_cache_the_first_page_reads(real_data, monkeypatch
     st.cache_resource.clear()
 
 
+class _Cells(HTMLParser):
+    """The text of every table cell, row by row (entities decoded, as a browser shows them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append(self._cell)
+            self._cell = None
+
+
+def history_rows(at) -> list[list[str]]:
+    """The history table's rows as drawn (header first)."""
+    parser = _Cells()
+    parser.feed([h.value for h in at.html if "class='history'" in h.value][0])
+    return parser.rows
+
+
 def test_history_table_lists_the_users_ratings_most_recent_first(app, real_data):
     dataset, split = real_data
     at = app(user="7")
-    table = at.dataframe[0].value
+    header, *rows = history_rows(at)
+    assert header == ["movie", "rating", "watched"]
     # Reference straight from the ratings file's rows (user 7, the test item held out).
     raw = dataset.ratings[dataset.ratings["user_id"] == 7]
     held_out = split.test[7]
     raw = raw[raw["movie_id"] != held_out]
-    assert len(table) == len(raw) == len(split.history(7))
+    assert len(rows) == len(raw) == len(split.history(7))
     by_movie = {row.movie_id: row for row in raw.itertuples()}
-    for row, movie in zip(table.itertuples(), reversed(split.history(7).tolist())):
-        assert row.movie == dataset.movies.loc[movie, "title"]
-        assert row.rating == by_movie[movie].rating
-        assert str(row.watched) == time.strftime("%Y-%m-%d", time.gmtime(by_movie[movie].timestamp))
+    for row, movie in zip(rows, reversed(split.history(7).tolist())):
+        watched = time.strftime("%b %Y", time.gmtime(by_movie[movie].timestamp))
+        assert row == [dataset.movies.loc[movie, "title"], f"{by_movie[movie].rating} ★",
+                       watched]
     stamps = [by_movie[movie].timestamp for movie in reversed(split.history(7).tolist())]
     assert stamps == sorted(stamps, reverse=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=text(min_size=1, max_size=40))
+def test_history_html_shows_any_title_literally(title):
+    import datetime
+
+    import pandas as pd
+
+    from dashboard.who import history_html
+
+    parser = _Cells()
+    parser.feed(history_html(pd.DataFrame({
+        "movie": [title], "rating": [4], "watched": [datetime.date(1998, 4, 2)]})))
+    assert parser.rows[1] == [title, "4 ★", "Apr 1998"]
 
 
 def test_history_table_keeps_each_watch_of_a_repeated_movie(tmp_path):
@@ -119,7 +168,7 @@ def test_history_table_keeps_each_watch_of_a_repeated_movie(tmp_path):
 def test_user_mode_shows_history_and_top10_for_each_model(app):
     at = app()
     assert len(top_titles(at)) == 10
-    assert list(at.dataframe[0].value.columns) == ["movie", "rating", "watched"]
+    assert history_rows(at)[0] == ["movie", "rating", "watched"]
     for model in ("two_tower", "gru4rec", "sasrec"):
         at.radio(key="model").set_value(model)
         settle(at)

@@ -40,7 +40,7 @@ LAYOUT_PROBLEMS = """() => {
     if (b.scrollWidth > b.clientWidth + 2 || r.width < 14 || empty || r.right > width + 1)
       problems.push(`clipped or empty button "${b.innerText.trim().slice(0, 30)}" ${r.width}px`);
   }
-  for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+  for (const d of document.querySelectorAll('[data-testid="stDataFrame"], table.history')) {
     const r = d.getBoundingClientRect();
     if (r.right > width + 1) problems.push('a table wider than the page');
   }
@@ -93,6 +93,7 @@ def test_every_tab_at_every_size(served_app, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(f"{url}/?user=7")
     page.get_by_text("User 7 watched").wait_for(timeout=180_000)
+    page.locator("table.history tbody tr").first.wait_for(timeout=180_000)
     painted = time.time() - launched
     page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
     print(f"\ncold start: history painted {painted:.1f} s, "
