@@ -119,7 +119,7 @@ def history_html(table: pd.DataFrame) -> str:
     The history is the first thing a visitor reads, so it is plain HTML rather than
     `st.dataframe`: the browser fetches the dataframe's grid code (~1.2 MB) only when the first
     dataframe arrives and shows a grey placeholder until then, which held the first paint back
-    by ~0.6 s. The page's style block (`dashboard.page`) styles the `history` class.
+    by ~1 s. The page's style block (`dashboard.page`) styles the `history` class.
     """
     rows = "".join(
         f"<tr><td>{html.escape(str(movie))}</td><td class='number'>{int(rating)} ★</td>"
