@@ -150,7 +150,11 @@ def main() -> None:
             "table.history {width: 100%; border-collapse: collapse; font-size: 0.9rem;}"
             "table.history th, table.history td {padding: 0.25rem 0.5rem; text-align: left;"
             " border-bottom: 1px solid rgba(128, 128, 128, 0.25);}"
-            "table.history .number {text-align: right; white-space: nowrap;}</style>")
+            "table.history .number {text-align: right; white-space: nowrap;}"
+            # A header that stays while the rows scroll (-1rem: over the container's padding),
+            # on a translucent band that reads in the light and the dark theme alike.
+            "table.history th {position: sticky; top: -1rem; background: rgba(128, 128, 128, 0.28);"
+            " backdrop-filter: blur(8px);}</style>")
     dataset_name, warnings = state.dataset_from_url()
     try:
         dataset, split, counts = state.cached_data(dataset_name)
