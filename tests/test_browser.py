@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from load import CHROMIUM, launch_chromium, start_server
+from load import CHROMIUM, cold_start, launch_chromium, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -91,13 +91,9 @@ def _idle(page, timeout=180_000):
 def test_every_tab_at_every_size(served_app, browser):
     url, launched = served_app
     page = browser.new_page(viewport={"width": 1366, "height": 768})
-    page.goto(f"{url}/?user=7")
-    page.get_by_text("User 7 watched").wait_for(timeout=180_000)
-    page.locator("table.history tbody tr").first.wait_for(timeout=180_000)
-    painted = time.time() - launched
-    page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
+    painted, first = cold_start(page, url, launched, clock=time.time)
     print(f"\ncold start: history painted {painted:.1f} s, "
-          f"first top-10 {time.time() - launched:.1f} s after `streamlit run`")
+          f"first top-10 {first:.1f} s after `streamlit run`")
     _idle(page)
     problems = []
     for width, height in SIZES:
