@@ -45,7 +45,9 @@ class PageContext:
         self.keys = list(MODELS) if model == urlstate.COMPARE else [model]
         self.folders = {key: state.served_folder(key) for key in MODELS}
         user = query.get("user_id")
-        self.held_out = split.test.get(user) if user is not None else None
+        # Nothing may give the held-out movie away before the presenter reveals it.
+        revealed = user is not None and st.session_state.get("reveal")
+        self.held_out = split.test.get(user) if revealed else None
 
     @functools.cached_property
     def recommenders(self) -> dict:

@@ -10,12 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.state import K, artifact_json, recommender, served_folder
-from recdemo import RecdemoError, artifacts, insights, retrain
+from dashboard.state import K, artifact_json, paired, recommender, served_folder
+from recdemo import RecdemoError, artifacts, insights, retrain, verdict
 from recdemo.models import DISPLAY_NAMES, MODELS
 from recdemo.presets import preset
 
 LEARNING_RATES = [3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 1e-2]
+OUTCOME_ICONS = {verdict.BETTER: ":material/trending_up:",
+                 verdict.WORSE: ":material/trending_down:",
+                 verdict.NO_DIFFERENCE: ":material/drag_handle:",
+                 verdict.MIXED: ":material/swap_vert:"}
 PHASES = {"preparing": "Preparing the data and the model", "training": "Training",
           "refit": "Refitting on train + validation", "evaluating": "Evaluating",
           "saving": "Saving", "done": "Finished"}
@@ -33,18 +37,16 @@ def _settings(model_key: str) -> dict:
 
 
 def retrain_tab(page) -> None:
-    """Controls, the running run (whoever started it), and the result."""
+    """The running run (whoever started it), else this session's finished run with its verdict
+    at the top, then the form and the earlier runs."""
     running = retrain.running_run()
-    if running is not None:
-        if st.session_state.get("run_folder") != str(running):
-            st.info("A model is being trained right now (maybe by another visitor); its "
-                    "progress is below. Retrain is available when it finishes.")
-        live_progress(running)
-    else:
-        retrain_form(page.dataset.name)
-    earlier_runs(page.dataset.name)
     folder = st.session_state.get("run_folder")
-    if folder and running is None and Path(folder).is_dir():
+    if running is not None:
+        if folder != str(running):
+            st.info("A model is being trained right now by another visitor; its progress is "
+                    "below. Retrain is available when it finishes.")
+        live_progress(running)
+    elif folder and Path(folder).is_dir():
         progress = retrain.read_progress(Path(folder))
         show_progress(Path(folder), progress)
         if progress["status"] == "done":
@@ -52,10 +54,23 @@ def retrain_tab(page) -> None:
     switched = st.session_state.get("last_switch")
     if switched:
         show_switch(switched, page)
+    if running is None:
+        retrain_form(page.dataset.name)
+    earlier_runs(page.dataset.name)
+
+
+def follow_model_on_screen() -> None:
+    """The model picker of the form starts at, and follows, the model on screen."""
+    state = st.session_state
+    on_screen = state.get("model")
+    if on_screen in MODELS and state.get("retrain_follows") != on_screen:
+        state.retrain_model = on_screen
+    state.retrain_follows = on_screen
 
 
 def retrain_form(dataset_name: str) -> None:
     """Model and settings; the values are remembered per model for this session."""
+    follow_model_on_screen()
     model_key = st.selectbox("Model to retrain", list(MODELS), format_func=DISPLAY_NAMES.get,
                              key="retrain_model")
     values = _settings(model_key)
@@ -68,9 +83,18 @@ def retrain_form(dataset_name: str) -> None:
                                             value=values["embedding_dim"])
         submitted = st.form_submit_button("Retrain", type="primary",
                                           icon=":material/model_training:")
-    st.caption("The quick settings take under a minute on 2 CPU cores. Training runs in a "
-               "separate process on a copy (the served model is untouched), one run at a time "
-               "for everyone; the shipped models are never modified.")
+    measured = retrain.measured_cost(model_key, dataset_name)
+    if measured is None:
+        expected = (f"No {DISPLAY_NAMES[model_key]} run has been timed on this server yet: the "
+                    "progress bar estimates the rest from the first epochs.")
+    else:
+        per_epoch, overhead = measured
+        expected = (f"On this server a {DISPLAY_NAMES[model_key]} epoch took {per_epoch:.1f} s "
+                    f"in its last run: {int(epochs)} epochs ≈ "
+                    f"{per_epoch * int(epochs) + overhead:.0f} s.")
+    st.caption(f"{expected} Training runs in a separate process on a copy (the served model is "
+               "untouched), one run at a time for everyone; the shipped models are never "
+               "modified.")
     if submitted:
         values.update(epochs=int(epochs), learning_rate=learning_rate,
                       embedding_dim=embedding_dim)
@@ -102,26 +126,33 @@ def earlier_runs(dataset_name: str) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):
         chosen = st.selectbox("Finished runs", finished, format_func=describe,
                               key="earlier_run", width="stretch")
-        if st.button("Open run", key="open-run", width="content"):
-            st.session_state.run_folder = chosen
+        st.button("Open run", key="open-run", width="content",
+                  on_click=lambda: st.session_state.update(run_folder=chosen))
 
 
 def phase_text(progress: dict, now: float | None = None) -> str:
-    """`Training: epoch 3/8 · 21 s elapsed · about 35 s left` for a progress document."""
+    """`Training: epoch 3/8 · 21 s elapsed · about 35 s left` while a run trains; a finished,
+    failed or cancelled run shows its own duration (the clock stops when the run does) and no
+    estimate."""
     now = now or time.time()
+    status = progress.get("status", "starting")
     phase = progress.get("phase", "preparing")
-    text = PHASES.get(phase, phase)
     epochs, epoch = max(int(progress.get("epochs") or 1), 1), int(progress.get("epoch") or 0)
+    started, ended = progress.get("started_at"), progress.get("finished_at")
+    if status not in retrain.ACTIVE:
+        text = {"done": "Finished", "cancelled": f"Cancelled after epoch {epoch}/{epochs}",
+                "failed": f"Failed after epoch {epoch}/{epochs}"}.get(status, status)
+        if started and ended:
+            text += f" · took {max(ended - started, 0):.0f} s"
+        return text
+    text = PHASES.get(phase, phase)
     if phase == "training":
         text += f": epoch {epoch}/{epochs}"
-    started = progress.get("started_at")
     if started:
         text += f" · {now - started:.0f} s elapsed"
     history = progress.get("history") or []
     if phase == "training" and history:
-        per_epoch = history[-1]["seconds"] if len(history) == 1 else (
-            sum(h["seconds"] for h in history[1:]) / (len(history) - 1))
-        text += f" · about {per_epoch * (epochs - epoch) + 5:.0f} s left"
+        text += f" · about {retrain.seconds_per_epoch(history) * (epochs - epoch) + 5:.0f} s left"
     return text
 
 
@@ -167,6 +198,21 @@ def validation_row(label: str, folder: str) -> dict:
             "validation NDCG@10": valid["ndcg@10"]}
 
 
+def run_verdict(artifact: str, served: str, model_key: str, dataset_name: str):
+    """The run against the served model on validation only, per user with a bootstrap
+    interval; None (with the reason shown) when the served model's per-user validation ranks
+    are unknown."""
+    comparisons = paired(artifact, served, "valid", dataset_name)
+    if comparisons is None:
+        st.info(f"The served {DISPLAY_NAMES[model_key]} has no per-user validation ranks (it "
+                "was refitted on train + validation before they were recorded), so the two "
+                "cannot be compared user by user; the table below only sets the means side "
+                "by side.")
+        return None
+    return verdict.verdict(comparisons, "this run", f"the served {DISPLAY_NAMES[model_key]}",
+                           "on validation")
+
+
 def run_result(folder: Path, page) -> None:
     """The verdict on validation data, and use / keep."""
     model_key = retrain.read_request(folder)["model"]
@@ -177,22 +223,21 @@ def run_result(folder: Path, page) -> None:
         rows = [validation_row("this run", artifact), validation_row("now serving", served)]
         if served != shipped:
             rows.append(validation_row("shipped", shipped))
-    except (RecdemoError, KeyError, TypeError) as exc:
+        judged = None if served == artifact else run_verdict(
+            artifact, served, model_key, page.dataset.name)
+    except (RecdemoError, KeyError, TypeError, ValueError) as exc:
         st.error(f"The run's metrics are unreadable: {exc}")
         return
-    new, current = rows[0]["validation NDCG@10"], rows[1]["validation NDCG@10"]
-    better = new > current
-    change = (new - current) / current if current else 0.0
-    verdict = (f"This run is **better** than the served {DISPLAY_NAMES[model_key]} on "
-               f"validation NDCG@10 ({change:+.0%})." if better else
-               f"This run is **worse** than the served {DISPLAY_NAMES[model_key]} on validation "
-               f"NDCG@10 ({change:+.0%}): keeping the current model is suggested.")
-    (st.success if better else st.warning)(verdict)
+    better = judged is not None and judged.outcome == verdict.BETTER
+    if judged is not None:
+        {verdict.BETTER: st.success, verdict.WORSE: st.warning}.get(
+            judged.outcome, st.info)(judged.sentence, icon=OUTCOME_ICONS[judged.outcome])
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         c: st.column_config.NumberColumn(format="%.4f")
         for c in ("validation hit rate @10", "validation NDCG@10")})
     st.caption("Validation data (each user's second-to-last movie) judges runs; the test movie "
-               "stays reserved for the reported results.")
+               "stays reserved for the reported results. A difference counts only when its "
+               "95 % bootstrap interval over users excludes zero.")
     if served == artifact:
         return
     use, keep = st.columns(2)

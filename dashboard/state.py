@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from recdemo import RecdemoError, artifacts, urlstate
+from recdemo import RecdemoError, artifacts, retrain, urlstate, verdict
 from recdemo.data import available, load
 from recdemo.models import MODELS
 from recdemo.split import leave_one_out
@@ -72,6 +73,22 @@ def _cached_recommender(version_folder: str, dataset_name: str, digest: str):
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_json(version_folder: str, name: str, digest: str):
     return artifacts.read_json(version_folder, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _paired(a: tuple[str, str], b: tuple[str, str], part: str, dataset_name: str):
+    def ranks(version: str, digest: str):
+        return verdict.ranks_of(_cached_json(version, "metrics.json", digest), part,
+                                lambda: _cached_recommender(version, dataset_name, digest))
+
+    found = ranks(*a), ranks(*b)
+    return None if None in found else verdict.compare(*found)
+
+
+def paired(folder_a: str, folder_b: str, part: str, dataset_name: str):
+    """`verdict.compare` of two artifacts' saved models on `part` (cached per artifact
+    version), or None when one of them has no per-user ranks for that part."""
+    return _paired(version_of(folder_a), version_of(folder_b), part, dataset_name)
 
 
 def version_of(folder: str) -> tuple[str, str]:
@@ -161,7 +178,8 @@ def dataset_from_url() -> tuple[str, list[str]]:
 # View values held by widgets that are not drawn on every run (the user picker only in user
 # mode, the movie picker only on its tab). Streamlit deletes a widget's value when the widget
 # is not drawn; assigning the value back each run keeps it, as its docs recommend.
-PERSISTENT_WIDGET_KEYS = ("user_id", "similar_movie", "genres", "exclude_seen", "model", "mode")
+PERSISTENT_WIDGET_KEYS = ("user_id", "similar_movie", "genres", "exclude_seen", "model", "mode",
+                          "reveal")
 
 
 def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None:
@@ -173,14 +191,17 @@ def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None
             if key in state:
                 state[key] = state[key]
         return
+    runs = known_runs(dataset.name)
     view, view_warnings = urlstate.parse_view(
         query_params(), dataset=dataset.name, models=MODELS, default_model=DEFAULT_MODEL,
         user_ids=set(split.users.tolist()), movie_ids=set(dataset.movies.index.tolist()),
-        genres=set(genres), tabs=TABS, max_history=MAX_HISTORY)
+        genres=set(genres), tabs=TABS, max_history=MAX_HISTORY, runs=runs)
     state.initialized_for = dataset.name
     state.dataset = dataset.name
-    state.served = {}
-    state.run_folder = None
+    root = retrain.runs_root()
+    state.served = {model: str(root / run / "artifact") for model, run in view.served.items()}
+    state.run_folder = str(root / view.run) if view.run else None
+    state.reveal = view.reveal
     state.model, state.mode, state.user_id = view.model, view.mode, view.user
     state.history, state.exclude_seen, state.genres = view.history, view.exclude_seen, view.genres
     state.similar_movie = view.movie
@@ -188,13 +209,32 @@ def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None
     state.url_warnings = [*warnings, *view_warnings]
 
 
+def known_runs(dataset_name: str) -> dict[str, str]:
+    """Retrain runs a link may name: run name -> model key (finished runs of this dataset,
+    and the run training now)."""
+    folders = retrain.list_finished(dataset_name=dataset_name)
+    running = retrain.running_run()
+    runs = {}
+    for folder in [*folders, *([running] if running else [])]:
+        try:
+            runs[folder.name] = retrain.read_request(folder)["model"]
+        except (RecdemoError, KeyError):
+            continue
+    return runs
+
+
 def current_params() -> dict[str, str | list[str]]:
     """The query parameters of the view on screen."""
     state = st.session_state
+    run = state.get("run_folder")
     view = urlstate.View(dataset=state.dataset, model=state.model, mode=state.mode,
                          user=state.user_id, history=list(state.history),
                          exclude_seen=state.exclude_seen, genres=list(state.genres),
-                         movie=state.get("similar_movie"), tab=state.get("tab"))
+                         movie=state.get("similar_movie"), tab=state.get("tab"),
+                         reveal=bool(state.get("reveal")) and state.mode == "user",
+                         run=Path(run).name if run else None,
+                         served={model: Path(folder).parent.name
+                                 for model, folder in state.get("served", {}).items()})
     return urlstate.to_params(view, DEFAULT_DATASET)
 
 

@@ -141,7 +141,7 @@ def held_out_panel(dataset, split, user: int, ranks: dict[str, int], total: int)
     target = split.test.get(user)
     if target is None:
         return
-    with st.expander("Reveal the held-out next movie", icon=":material/visibility:"):
+    with st.container(border=True):
         st.markdown(f"**{movie_label(dataset.movies, target)}** — "
                     f"{genres_text(dataset.movies, target)}")
         for key, rank in ranks.items():

@@ -21,15 +21,30 @@ def evaluate(recommender: Recommender, part: str = "test") -> dict[str, float]:
     Validation inputs are the train items; test inputs are train + validation items. The input
     history is masked and ties count against the model (see `recdemo.metrics`).
     """
-    return evaluate_with_loss(recommender, part)[0]
+    return ranking_metrics(held_out_ranks(recommender, part)[1])
+
+
+def held_out_ranks(recommender: Recommender, part: str = "test") -> tuple[np.ndarray, ...]:
+    """`(users, ranks)`: every user's conservative rank of their `part` movie, users in the
+    split's order (what a paired comparison of two models needs)."""
+    users, ranks, _ = ranks_with_loss(recommender, part)
+    return users, ranks
 
 
 def evaluate_with_loss(recommender: Recommender, part: str = "test",
                        row_loss: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
                        ) -> tuple[dict, float]:
-    """`evaluate`, plus the mean loss of the targets from the same forward pass (unmasked
-    scores, as the training loss sees them): the validation loss of a softmax-trained model at
-    the one position that counts, at no extra cost.
+    """`evaluate`, plus the mean loss of the targets (see `ranks_with_loss`)."""
+    _, ranks, loss = ranks_with_loss(recommender, part, row_loss)
+    return ranking_metrics(ranks), loss
+
+
+def ranks_with_loss(recommender: Recommender, part: str = "test",
+                    row_loss: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, float]:
+    """`(users, ranks, mean loss)`: the held-out ranks, and the mean loss of the targets from
+    the same forward pass (unmasked scores, as the training loss sees them): the validation
+    loss of a softmax-trained model at the one position that counts, at no extra cost.
 
     `row_loss(scores, targets)` gives per-row losses; by default the full-catalogue softmax
     cross-entropy (a sampled-softmax model passes its own, `SampledSoftmax.ranking_loss`).
@@ -43,7 +58,7 @@ def evaluate_with_loss(recommender: Recommender, part: str = "test",
                       logsumexp(raw) - raw[np.arange(len(raw)), targets[rows]])
         ranks.append(target_ranks(mask_scores(raw, recommender.catalogue, histories[rows]),
                                   targets[rows]))
-    return ranking_metrics(np.concatenate(ranks)), float(np.concatenate(losses).mean())
+    return np.asarray(users), np.concatenate(ranks), float(np.concatenate(losses).mean())
 
 
 def most_popular(dataset: Dataset, split: LeaveOneOutSplit, part: str = "test") -> dict:

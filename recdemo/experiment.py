@@ -13,7 +13,8 @@ from pathlib import Path
 
 from recdemo import RecdemoError, artifacts, distributed
 from recdemo.data import Dataset
-from recdemo.evaluation import evaluate, most_popular
+from recdemo.evaluation import held_out_ranks, most_popular
+from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS
 from recdemo.presets import preset
 from recdemo.split import PARTS, LeaveOneOutSplit
@@ -90,15 +91,16 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
             bar.close()
         if on_phase:
             on_phase("evaluating")
+        users, test_ranks = held_out_ranks(result.recommender, "test")
         run = {"seed": seed, "best_epoch": result.best_epoch,
                "wall_seconds": round(result.wall_seconds, 1), "refit": result.refit,
-               "valid": result.valid_metrics, "test": evaluate(result.recommender, "test")}
+               "valid": result.valid_metrics, "test": ranking_metrics(test_ranks)}
         runs.append(run)
         if best is None or run["valid"]["ndcg@10"] > best[1]["valid"]["ndcg@10"]:
-            best = (result, run, config)
-    result, run, config = best
+            best = (result, run, config, per_user_ranks(result.valid_ranks, (users, test_ranks)))
+    result, run, config, ranks = best
     metrics = {
-        "valid": run["valid"], "test": run["test"],
+        "valid": run["valid"], "test": run["test"], "ranks": ranks,
         "most_popular": {part: most_popular(dataset, split, part) for part in PARTS},
         "seeds": runs,
         "mean_over_seeds": {part: mean_metrics(runs, part) for part in PARTS},
@@ -113,6 +115,14 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     return artifacts.save(_process_local(result.model), folder, model_key=model_key,
                           train_config={**dataclasses.asdict(config), "preset": preset_name},
                           history=result.history, metrics=metrics, provenance_info=info)
+
+
+def per_user_ranks(valid: tuple, test: tuple) -> dict:
+    """The saved seed's held-out rank of every user, for paired comparisons:
+    `{part: {"users": [...], "ranks": [...]}}` (validation from the selection run, before any
+    refit)."""
+    return {part: {"users": [int(u) for u in users], "ranks": [int(r) for r in ranks]}
+            for part, (users, ranks) in (("valid", valid), ("test", test))}
 
 
 def _process_local(model):

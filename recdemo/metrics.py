@@ -31,12 +31,28 @@ def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(target_scores), unmasked, beaten_by)
 
 
+def per_user_scores(ranks: np.ndarray, metric: str) -> np.ndarray:
+    """Each user's contribution to a metric, from their target's rank.
+
+    Args:
+        ranks: `(users,)` 1-based ranks.
+        metric: `"hr@K"` (1 if rank <= K else 0), `"ndcg@K"` (1 / log2(rank + 1) if rank <= K
+            else 0, one relevant item) or `"mrr"` (1 / rank).
+
+    Returns:
+        `(users,)` float64 scores; their mean is the metric.
+    """
+    ranks = np.asarray(ranks, dtype=np.float64)
+    name, _, cutoff = metric.partition("@")
+    if metric == "mrr":
+        return 1.0 / ranks
+    if name in ("hr", "ndcg") and cutoff.isascii() and cutoff.isdigit() and int(cutoff) > 0:
+        hit = ranks <= int(cutoff)
+        return hit.astype(np.float64) if name == "hr" else hit / np.log2(ranks + 1.0)
+    raise ValueError(f"Unknown metric {metric!r}: use 'hr@K', 'ndcg@K' or 'mrr'.")
+
+
 def ranking_metrics(ranks: np.ndarray, k: int = 10) -> dict[str, float]:
     """HR@k, NDCG@k (one relevant item) and MRR from target ranks."""
-    ranks = np.asarray(ranks, dtype=np.float64)
-    hit = ranks <= k
-    return {
-        f"hr@{k}": float(hit.mean()),
-        f"ndcg@{k}": float((hit / np.log2(ranks + 1.0)).mean()),
-        "mrr": float((1.0 / ranks).mean()),
-    }
+    return {name: float(per_user_scores(ranks, name).mean())
+            for name in (f"hr@{k}", f"ndcg@{k}", "mrr")}

@@ -179,11 +179,15 @@ def read_progress(folder: Path) -> dict:
         return {"status": "failed", "error": "The run's progress file is missing.",
                 "history": [], "epoch": 0, "epochs": 0}
     if progress["status"] in ACTIVE and not run_alive(folder):
-        # The process is gone, yet the run never said it finished.
-        if (folder / CANCEL_FILE).exists():
-            progress = {**progress, "status": "cancelled"}
+        # The process is gone, yet the run never said it finished: it ended when it was
+        # cancelled, or when it last reported.
+        cancelled = folder / CANCEL_FILE
+        if cancelled.exists():
+            progress = {**progress, "status": "cancelled",
+                        "finished_at": cancelled.stat().st_mtime}
         else:
             progress = {**progress, "status": "failed",
+                        "finished_at": (folder / "progress.json").stat().st_mtime,
                         "error": "The training process stopped unexpectedly (see train.log)."}
     return progress
 
@@ -200,6 +204,34 @@ def list_finished(root: Path | None = None, dataset_name: str | None = None) -> 
             if dataset_name in (None, request.get("dataset")):
                 found.append(folder)
     return found
+
+
+def seconds_per_epoch(history: list[dict]) -> float:
+    """Seconds an epoch took, from a run's per-epoch logs (the first epoch, which also
+    compiles, counts only when it is the only one)."""
+    steady = history[1:] or history
+    return sum(h["seconds"] for h in steady) / len(steady)
+
+
+def measured_cost(model_key: str, dataset_name: str,
+                  root: Path | None = None) -> tuple[float, float] | None:
+    """`(seconds an epoch, seconds outside epochs)` of the newest finished run of `model_key`
+    on `dataset_name` on this machine, or None when it has none: what the next run of it
+    will take, measured rather than promised."""
+    for folder in list_finished(root, dataset_name):
+        try:
+            if read_request(folder).get("model") != model_key:
+                continue
+        except RecdemoError:
+            continue
+        progress = read_progress(folder)
+        history = progress.get("history") or []
+        started, ended = progress.get("started_at"), progress.get("finished_at")
+        if progress.get("status") != "done" or not history or not (started and ended):
+            continue
+        total = sum(h["seconds"] for h in history)
+        return seconds_per_epoch(history), max(ended - started - total, 0.0)
+    return None
 
 
 def _run(folder: Path) -> None:
@@ -242,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         progress = read_progress(args.folder)
         write_json_atomically(args.folder / "progress.json",
-                              {**progress, "status": "failed", "error": str(exc)})
+                              {**progress, "status": "failed", "error": str(exc),
+                               "finished_at": time.time()})
         return 1
     return 0
 

@@ -19,7 +19,8 @@ import numpy as np
 from recdemo import RecdemoError
 from recdemo.data import Dataset
 from recdemo.distributed import host_copy, local_batches, process_count
-from recdemo.evaluation import evaluate_with_loss
+from recdemo.evaluation import ranks_with_loss
+from recdemo.metrics import ranking_metrics
 from recdemo.models import RetrievalModel, build_model
 from recdemo.models.objectives import CatalogueSoftmax, SampledSoftmax
 from recdemo.recommend import Recommender
@@ -89,6 +90,8 @@ class TrainResult:
         valid_metrics: validation HR@10 / NDCG@10 / MRR of the selected epoch, measured before
             any refit (so never on data the model trained on).
         refit: whether the served model was refitted on train + validation (user-id models).
+        valid_ranks: `(users, ranks)` of the selected epoch's validation movies, before any
+            refit (what a paired comparison of runs reads).
     """
 
     model: RetrievalModel
@@ -98,6 +101,7 @@ class TrainResult:
     wall_seconds: float
     valid_metrics: dict
     refit: bool = False
+    valid_ranks: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConfig,
@@ -242,6 +246,7 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
             *model.validation_examples(split, np.random.default_rng(config.seed)), _EVAL_BATCH)
     recommender = Recommender(model, dataset, split)
     history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
+    best_ranks = None
     on_phase("training")
     epoch_start = time.perf_counter()
     for epoch, train_loss in enumerate(_fit_epochs(model, split, config, rng), start=1):
@@ -249,8 +254,9 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
         if not np.isfinite(recommender.item_table).all():
             raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
                                f"non-finite values. Lower the learning rate.")
-        metrics, softmax_loss = evaluate_with_loss(recommender, "valid", _ranking_loss(
+        users, ranks, softmax_loss = ranks_with_loss(recommender, "valid", _ranking_loss(
             model.objective, config.seed))
+        metrics = ranking_metrics(ranks)
         val_loss = softmax_loss if softmax else _evaluate(model, val_x, val_y, val_w)
         log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
                        metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
@@ -259,7 +265,7 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
             on_epoch(log, config.epochs)
         # A NaN metric compares False, so a diverged epoch can never be selected.
         if metrics["ndcg@10"] > best_metrics["ndcg@10"]:
-            best_metrics, best_epoch = metrics, epoch
+            best_metrics, best_epoch, best_ranks = metrics, epoch, (users, ranks)
             best_weights = [host_copy(v) for v in model.weights]
         elif config.patience and epoch - best_epoch >= config.patience:
             break
@@ -281,4 +287,4 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
         for _ in _fit_epochs(model, refit_split, refit_config, rng):
             pass
     return TrainResult(model, Recommender(model, dataset, split), history, best_epoch,
-                       time.perf_counter() - started, best_metrics, refit)
+                       time.perf_counter() - started, best_metrics, refit, best_ranks)

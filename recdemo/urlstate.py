@@ -31,6 +31,10 @@ class View:
         genres: keep only recommendations with one of these genres (empty: all).
         movie: the similar-movies anchor.
         tab: the open tab.
+        reveal: the held-out movie is revealed.
+        run: the retrain run this view follows (a run folder's name).
+        served: model key -> the run whose retrained model the view serves instead of the
+            shipped one.
     """
 
     dataset: str
@@ -42,6 +46,9 @@ class View:
     genres: list[str] = dataclasses.field(default_factory=list)
     movie: int | None = None
     tab: str | None = None
+    reveal: bool = False
+    run: str | None = None
+    served: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def parse_int(text) -> int | None:
@@ -88,8 +95,8 @@ def clean_history(ids: list[int], max_len: int) -> tuple[list[int], list[str]]:
 
 def parse_view(params: Mapping[str, list[str]], *, dataset: str, models: Collection[str],
                default_model: str, user_ids: Collection[int], movie_ids: Collection[int],
-               genres: Collection[str], tabs: Collection[str],
-               max_history: int) -> tuple[View, list[str]]:
+               genres: Collection[str], tabs: Collection[str], max_history: int,
+               runs: Mapping[str, str] | None = None) -> tuple[View, list[str]]:
     """Read a view from query parameters; unusable values fall back to defaults with a warning.
 
     Args:
@@ -100,6 +107,8 @@ def parse_view(params: Mapping[str, list[str]], *, dataset: str, models: Collect
         user_ids: the dataset's users; the first is the default user.
         movie_ids, genres, tabs: what exists.
         max_history: the longest history kept.
+        runs: retrain runs that exist, run name -> model key (finished runs, and the one
+            training now).
 
     Returns:
         `(view, warnings)`; warnings are one sentence each.
@@ -132,7 +141,29 @@ def parse_view(params: Mapping[str, list[str]], *, dataset: str, models: Collect
         warnings.append("Unknown genres in the link were ignored.")
     view.movie = pick("movie", movie_ids, parse_int)
     view.tab = pick("tab", tabs)
+    view.reveal = _first(params, "reveal") == "1"
+    runs = runs or {}
+    view.run = pick("run", runs, fallback=" (it is no longer on this server)")
+    view.served = _served(params.get("serve") or [], models, runs, warnings)
     return view, warnings
+
+
+def _served(values: list[str], models: Collection[str], runs: Mapping[str, str],
+            warnings: list[str]) -> dict[str, str]:
+    """`serve=MODEL:RUN` values: each model's retrained run, when this server has that run of
+    that model; otherwise the shipped model is served and the warning says so."""
+    served = {}
+    for value in values[:len(models) * 2]:
+        model, _, run = value[:200].partition(":")
+        if model not in models:
+            warnings.append(f"Unknown model {model[:40]!r} in the link's served models.")
+        elif runs.get(run) != model:
+            warnings.append(f"The link was made while a retrained {model} (run {run[:60]!r}) "
+                            f"was served; this server does not have that run, so the shipped "
+                            f"{model} is shown.")
+        else:
+            served[model] = run
+    return served
 
 
 def _history(params: Mapping[str, list[str]], movie_ids: Collection[int], max_history: int,
@@ -169,4 +200,10 @@ def to_params(view: View, default_dataset: str) -> dict[str, str | list[str]]:
         params["movie"] = str(view.movie)
     if view.tab:
         params["tab"] = view.tab
+    if view.reveal:
+        params["reveal"] = "1"
+    if view.run:
+        params["run"] = view.run
+    if view.served:
+        params["serve"] = [f"{model}:{run}" for model, run in sorted(view.served.items())]
     return params

@@ -9,6 +9,7 @@ import pytest
 from model_contract import TINY
 
 from recdemo import artifacts
+from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS
 from recdemo.training import TrainConfig, train
 
@@ -32,6 +33,11 @@ def test_smoke_artifact_has_every_file_and_consistent_metrics(model_key, synthet
     assert set(provenance["data_sha256"]) == {"u.data", "u.item"}
     assert (provenance["git_commit"], provenance["code_modified"]) == artifacts.git_state()
     assert config["model"] == model_key and config["config"]["embedding_dim"] == 8
+    # The saved seed's per-user ranks reproduce its metrics (what paired comparisons read).
+    for part in ("valid", "test"):
+        ranks = metrics["ranks"][part]
+        assert len(ranks["users"]) == len(ranks["ranks"]) > 0
+        assert ranking_metrics(np.array(ranks["ranks"])) == pytest.approx(metrics[part])
 
 
 def test_early_stopping_restores_the_best_validation_epoch(synthetic_data):
