@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
-from recdemo import insights
+from recdemo import attribution, insights
 from recdemo.models import DISPLAY_NAMES
 
 AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
@@ -56,18 +56,16 @@ def single_list(key: str, recs: list, recommender, page) -> None:
     markers = change_markers(key, context, ids)
     held_out = page.held_out
     top_probability = recs[0].probability or 1.0
+    reasons = reasons_for(recommender, page, ids)
     for rank, rec in enumerate(recs, start=1):
         with st.container(horizontal=True, vertical_alignment="center", gap="small",
                           wrap=False):
             marker = f" :orange-badge[{markers[rec.movie_id]}]" if rec.movie_id in markers else ""
             hit = (" :blue-badge[:material/target: the held-out movie]"
                    if rec.movie_id == held_out else "")
-            because = insights.because_you_watched(recommender.item_table, page.history,
-                                                   rec.movie_id)
-            why = ", ".join(movie_label(movies, m) for m, _ in because)
+            why = reason_text(movies, reasons.get(rec.movie_id)) if reasons else ""
             st.markdown(f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}  \n"
-                        f":gray[{genres_text(movies, rec.movie_id)}"
-                        + (f" · because you watched {why}]" if why else "]"), width="stretch")
+                        f":gray[{genres_text(movies, rec.movie_id)}{why}]", width="stretch")
             st.progress(float(np.clip(rec.probability / top_probability, 0.0, 1.0)),
                         text=f"{rec.probability:.1%}", width=110)
             in_history = st.session_state.mode == "history" and rec.movie_id in page.history
@@ -76,9 +74,41 @@ def single_list(key: str, recs: list, recommender, page) -> None:
                       help="Add to the history as the most recent watch (from a MovieLens user: "
                            f"starts a built history from their {MAX_HISTORY - 1} latest movies)",
                       on_click=promote, args=(rec.movie_id, page.history))
-    st.caption("The percentage is the model's estimate that this is the next movie watched; "
-               "the bar compares it with the first pick. “Because you watched”: the history "
-               "movies most similar to it in the model's movie space.")
+    among = ("among the movies of the chosen genres" if st.session_state.genres
+             else "among all the movies it may recommend")
+    explained = (" “Rests on”: the history movie whose removal lowers this movie's score "
+                 "the most, and the rank it would fall to (the model re-run without it)."
+                 if reasons else
+                 f" {DISPLAY_NAMES[key]} serves a known user from a vector learned in training, "
+                 "so no single history movie can be removed to explain a pick."
+                 if reasons is None else "")
+    st.caption(f"The percentage is the model's estimate that this is the next movie watched, "
+               f"{among}; the bar compares it with the first pick.{explained}")
+
+
+def reasons_for(recommender, page, ids: list[int]) -> dict | None:
+    """Leave-one-out attribution of each listed movie (one batched call), or None when the
+    model's query does not depend on the history (a known two-tower user)."""
+    user = page.query.get("user_id")
+    if not attribution.uses_history(recommender, user):
+        return None
+    _, history = recommender.resolve(**page.query)
+    if len(set(history.tolist())) < 2:
+        return {}
+    candidates = insights.genre_mask(page.dataset.movies, st.session_state.genres,
+                                     recommender.catalogue.shape[0])
+    return attribution.leave_one_out(recommender, history, ids,
+                                     st.session_state.exclude_seen, candidates)
+
+
+def reason_text(movies, removals: list | None) -> str:
+    """` · rests on Twelve Monkeys (#3 → #9 without it)`, or nothing when no single removal
+    lowers the score."""
+    if not removals or not removals[0].score_change < 0:
+        return ""
+    top = removals[0]
+    return (f" · rests on {movie_label(movies, top.removed)} (#{top.rank} → "
+            f"#{top.rank_without} without it)")
 
 
 def promote(movie_id: int, current_history: list[int]) -> None:

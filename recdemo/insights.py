@@ -17,22 +17,6 @@ def _unit_rows(table: np.ndarray) -> np.ndarray:
     return table / np.where(norms == 0, 1.0, norms)
 
 
-def because_you_watched(item_table: np.ndarray, history: np.ndarray, movie_id: int,
-                        top: int = 2) -> list[tuple[int, float]]:
-    """The history items most similar to a recommended movie (item-embedding cosine).
-
-    Returns:
-        Up to `top` `(history movie id, cosine similarity)`, most similar first.
-    """
-    history = np.unique(np.asarray(history, dtype=np.int64))
-    if history.size == 0:
-        return []
-    unit = _unit_rows(item_table[np.append(history, movie_id)])
-    similarity = unit[:-1] @ unit[-1]
-    order = np.argsort(-similarity, kind="stable")[:top]
-    return [(int(history[i]), float(similarity[i])) for i in order]
-
-
 def similar_movies(item_table: np.ndarray, movie_id: int, catalogue: np.ndarray,
                    k: int = 10) -> list[tuple[int, float]]:
     """Nearest movies to `movie_id` by cosine similarity in a model's item space.

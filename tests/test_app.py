@@ -596,3 +596,38 @@ def test_a_run_that_ended_stops_its_clock_and_its_estimate():
     assert phase_text(done, now=99999.0) == "Finished · took 96 s"
     cancelled = {**running, "status": "cancelled", "finished_at": 1021.0}
     assert phase_text(cancelled, now=99999.0) == "Cancelled after epoch 3/10 · took 21 s"
+
+
+def test_the_named_reason_is_what_the_score_rests_on(app):
+    """Removing the movie a pick is said to rest on drops that pick to the rank quoted."""
+    import re
+
+    at = app(mode="history", model="sasrec")
+    at.button(key="persona-Romantic comedies").click()
+    settle(at)
+    rows = top_titles(at)
+    found = re.search(r"\*\*1\. (.+?)\*\*.*rests on (.+?) \(#1 → #(\d+) without it\)",
+                      rows[0], re.S)
+    assert found, rows[0]
+    title, reason, quoted = found.group(1), found.group(2), int(found.group(3))
+    history = list(at.session_state.history)
+    from recdemo.display import markdown_escape
+    from recdemo.serving import load_data
+
+    movies = load_data("ml-100k", download=False)[0].movies
+    index = next(i for i, m in enumerate(history)
+                 if markdown_escape(movies.loc[m, "title"]) == reason)
+    at.button(key=f"remove-{index}").click()
+    settle(at)
+    new_rank = next((i for i, row in enumerate(top_titles(at), start=1) if title in row), 11)
+    # The removed movie becomes a candidate again, which can push the pick down one more.
+    assert new_rank in (quoted, quoted + 1) or (quoted > 10 and new_rank == 11)
+    assert new_rank > 1
+
+
+def test_a_known_two_tower_user_gets_no_invented_reason(app):
+    at = app(model="two_tower", user="7")
+    assert not any("rests on" in row for row in top_titles(at))
+    assert any("vector learned in training" in c.value for c in at.caption)
+    history = app(mode="history", model="two_tower", history="50,181,172,1,121")
+    assert any("rests on" in row for row in top_titles(history))

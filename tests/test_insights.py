@@ -9,13 +9,6 @@ import pytest
 from recdemo import insights
 
 
-def test_because_you_watched_ranks_history_by_cosine():
-    table = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [10, 0.5]], dtype=float)
-    support = insights.because_you_watched(table, np.array([1, 2, 3]), movie_id=4)
-    assert [m for m, _ in support] == [1, 3]
-    assert support[0][1] == pytest.approx(10 / np.hypot(10, 0.5))
-
-
 def test_similar_movies_excludes_itself_and_non_catalogue():
     table = np.array([[0, 0], [1, 0], [0.9, 0.1], [1, 0.0001], [-1, 0]], dtype=float)
     catalogue = np.array([False, True, True, False, True])
