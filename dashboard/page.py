@@ -106,17 +106,18 @@ MovieLens may not be redistributed, so recdemo does not ship it. To provide **{d
 
 
 def headline(dataset_name: str) -> None:
-    """One line under the title: the best shipped model against most-popular."""
-    from dashboard.quality import PROTOCOL_HELP, best_against_popular, summaries
+    """One line under the title: the best shipped model (chosen on validation) against
+    most-popular on test, with the interval of the gap."""
+    from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence
 
     try:
-        best, hr, popular = best_against_popular(
-            summaries({key: state.served_folder(key) for key in MODELS}))
-    except RecdemoError:
+        found = headline_comparison(dataset_name)
+    except (RecdemoError, KeyError, TypeError, ValueError):
         return
-    st.caption(f"On held-out data, {DISPLAY_NAMES[best]}'s top 10 contains the movie a user "
-               f"watched next {hr / popular:.1f}× as often as the ten most popular movies do.",
-               help=PROTOCOL_HELP)
+    if found is not None:
+        best, comparisons = found
+        st.caption(headline_sentence(DISPLAY_NAMES[best], comparisons["hr@10"]),
+                   help=PROTOCOL_HELP)
 
 
 def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:

@@ -7,73 +7,129 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import artifact_json
-from recdemo import RecdemoError, report
-from recdemo.models import DISPLAY_NAMES
+from dashboard.state import artifact_json, paired, paired_with_popular
+from recdemo import RecdemoError, artifacts, report, verdict
+from recdemo.models import DISPLAY_NAMES, MODELS
 
 PROTOCOL_HELP = (
     "Protocol: for each of the users, the last movie they rated is held out. Every model ranks "
     "the whole catalogue (minus what the user already watched) and we count how often the "
     "held-out movie lands in the top 10 (HR@10, the hit rate) and how high (NDCG@10 rewards "
     "rank 1 most). Ties count against the model. Each model was trained with several random "
-    "seeds; the table shows their mean ± standard deviation. Epochs and settings were chosen "
-    "on a separate validation movie (the second to last), never on the test movie.")
+    "seeds; the table shows the served weights' own numbers and the recipe's mean ± standard "
+    "deviation. Epochs, settings and the headline's model were chosen on a separate "
+    "validation movie (the second to last), never on the test movie.")
 
 
 def summaries(folders: dict[str, str]) -> dict[str, dict]:
-    """`report.summary` of each served artifact."""
+    """`report.summary` of each artifact."""
     return {key: report.summary(artifact_json(folder, "metrics.json"))
             for key, folder in folders.items()}
 
 
-def best_against_popular(rows: dict[str, dict]) -> tuple[str, float, float]:
-    """`(model key, its test HR@10, most-popular's)` for the model with the best hit rate."""
-    best = max(rows, key=lambda k: rows[k]["test"]["hr@10"])
-    return best, rows[best]["test"]["hr@10"], rows[best]["most_popular"]["test"]["hr@10"]
+def shipped_folders(dataset_name: str) -> dict[str, str]:
+    """Every model's shipped artifact: what the headline reports, whatever a session serves."""
+    return {key: str(artifacts.artifact_dir(key, dataset_name)) for key in MODELS}
 
 
-def headline(rows: dict[str, dict]) -> None:
-    """The best model's hit rate as a multiple of most-popular's, in plain words."""
-    best, hr, popular = best_against_popular(rows)
-    st.markdown(f"### {DISPLAY_NAMES[best]} finds the movie a user watches next "
-                f"**{hr / popular:.1f}×** as often as recommending the most popular movies",
+def headline_comparison(dataset_name: str):
+    """`(model key, comparison with most-popular on test)` for the shipped model with the best
+    validation NDCG@10 (chosen on validation, reported on test), or None when its per-user
+    test ranks are unknown."""
+    folders = shipped_folders(dataset_name)
+    rows = summaries(folders)
+    best = max(rows, key=lambda key: rows[key]["valid"]["ndcg@10"])
+    comparisons = paired_with_popular(folders[best], dataset_name)
+    return (best, comparisons) if comparisons else None
+
+
+def headline_sentence(name: str, comparison) -> str:
+    """`On held-out data, SASRec's top 10 holds ... 2.3× as often ... (interval)`."""
+    ratio = comparison.a_mean / comparison.b_mean if comparison.b_mean else float("inf")
+    gap = (f"{100 * comparison.low:+.0f} to {100 * comparison.high:+.0f} points"
+           ).replace("-", "−")
+    return (f"On held-out data, the shipped {name}'s top 10 holds the movie a user watched "
+            f"next **{ratio:.1f}×** as often as the ten most popular movies do "
+            f"({comparison.a_mean:.0%} of users against {comparison.b_mean:.0%}; the gap's "
+            f"{comparison.level:.0%} interval over users: {gap}).")
+
+
+def headline(dataset_name: str) -> None:
+    """The best shipped model's hit rate against most-popular's, with its interval."""
+    found = headline_comparison(dataset_name)
+    if found is None:
+        return
+    best, comparisons = found
+    st.markdown(f"##### {headline_sentence(DISPLAY_NAMES[best], comparisons['hr@10'])}",
                 help=PROTOCOL_HELP)
-    st.caption(f"Its top 10 holds the held-out next movie for {hr:.0%} of users; the most "
-               f"popular ten hold it for {popular:.0%}.")
 
 
-def metrics_frame(rows: dict[str, dict]) -> pd.DataFrame:
-    """One row per model plus most-popular, with words for column names."""
+def metrics_frame(rows: dict[str, dict], labels: dict[str, str]) -> pd.DataFrame:
+    """One row per served model (its own saved weights) plus most-popular.
+
+    Args:
+        rows: label key -> the artifact's `metrics.json`.
+        labels: label key -> what the row is called.
+    """
     table = []
-    for key, row in rows.items():
-        test, std = row["test"], row["test_std"]
-        spread = f"± {std['hr@10']:.3f} over {row['seeds']} seeds" if std["hr@10"] else ""
-        table.append({"model": DISPLAY_NAMES[key], "hit rate @10": test["hr@10"],
-                      "spread": spread, "NDCG@10": test["ndcg@10"],
-                      "× most popular": test["hr@10"] / row["most_popular"]["test"]["hr@10"]})
-    popular = next(iter(rows.values()))["most_popular"]["test"]
+    popular = None
+    for key, metrics in rows.items():
+        summary = report.summary(metrics)
+        popular = summary["most_popular"]["test"]
+        spread = summary["test_std"]["hr@10"]
+        recipe = (f"{summary['test']['hr@10']:.3f} ± {spread:.3f} over {summary['seeds']} seeds"
+                  if spread is not None else "1 seed")
+        table.append({"model": labels[key], "hit rate @10": metrics["test"]["hr@10"],
+                      "NDCG@10": metrics["test"]["ndcg@10"],
+                      "× most popular": metrics["test"]["hr@10"] / popular["hr@10"],
+                      "validation NDCG@10": metrics["valid"]["ndcg@10"],
+                      "recipe's hit rate": recipe})
     table.append({"model": "Most popular", "hit rate @10": popular["hr@10"],
-                  "spread": "deterministic", "NDCG@10": popular["ndcg@10"],
-                  "× most popular": 1.0})
+                  "NDCG@10": popular["ndcg@10"], "× most popular": 1.0,
+                  "validation NDCG@10": None, "recipe's hit rate": "deterministic"})
     return pd.DataFrame(table)
+
+
+def served_rows(folders: dict[str, str], dataset_name: str) -> tuple[dict, dict]:
+    """`(metrics, labels)` of the served models; a retrained one gets the shipped one beside
+    it, each labelled for what it is."""
+    shipped = shipped_folders(dataset_name)
+    metrics, labels = {}, {}
+    for key, folder in folders.items():
+        if folder != shipped[key]:
+            metrics[f"{key}:run"] = artifact_json(folder, "metrics.json")
+            labels[f"{key}:run"] = f"{DISPLAY_NAMES[key]} (retrained here, serving)"
+            metrics[key] = artifact_json(shipped[key], "metrics.json")
+            labels[key] = f"{DISPLAY_NAMES[key]} (shipped)"
+        else:
+            metrics[key] = artifact_json(folder, "metrics.json")
+            labels[key] = DISPLAY_NAMES[key]
+    return metrics, labels
 
 
 def quality_tab(page) -> None:
     """Headline, metrics table, curves and provenance of the served artifacts."""
     try:
-        rows = summaries(page.folders)
-    except RecdemoError as exc:
-        st.error(str(exc))
+        headline(page.dataset.name)
+        metrics, labels = served_rows(page.folders, page.dataset.name)
+        frame = metrics_frame(metrics, labels)
+    except (RecdemoError, KeyError, TypeError, ValueError) as exc:
+        st.error(f"The models' metrics are unreadable: {exc}")
         return
-    headline(rows)
-    st.dataframe(metrics_frame(rows), hide_index=True, width="stretch", column_config={
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "hit rate @10": st.column_config.NumberColumn(format="%.3f", help=PROTOCOL_HELP),
-        "spread": st.column_config.TextColumn(
-            help="Standard deviation of the hit rate over training seeds."),
+        "recipe's hit rate": st.column_config.TextColumn(
+            help="The training recipe's test hit rate: mean ± standard deviation over its "
+                 "seeds. The other columns are the served weights' own (one seed, chosen on "
+                 "validation)."),
+        "validation NDCG@10": st.column_config.NumberColumn(
+            format="%.3f", help="What runs and epochs are chosen on (retrain verdicts too); "
+                                "the test columns are reported, never used to choose."),
         "NDCG@10": st.column_config.NumberColumn(
             format="%.3f", help="Like the hit rate, but a hit at rank 1 counts 1, at rank 10 "
                                 "about 0.29."),
         "× most popular": st.column_config.NumberColumn(format="%.2f×")})
+    compare_models(page)
     for key, folder in page.folders.items():
         try:
             model_curves(key, folder)
@@ -104,3 +160,46 @@ def model_curves(key: str, folder: str) -> None:
             f"{provenance['wall_seconds']} s.{note}")
         st.json({"model": config["config"], "training": config["train"],
                  "data sha256": json.dumps(provenance["data_sha256"])}, expanded=False)
+
+
+def compare_models(page) -> None:
+    """Is the difference real? Any two served models (or most-popular), user by user on the
+    test movies, with a bootstrap interval."""
+    options = [*page.folders, POPULAR]
+    names = {**{k: DISPLAY_NAMES[k] for k in page.folders}, POPULAR: "Most popular"}
+    st.markdown("#### Is the difference real?")
+    left, right = st.columns(2)
+    a = left.selectbox("Model", options, format_func=names.get, key="paired_a",
+                       index=options.index("sasrec") if "sasrec" in options else 0)
+    b = right.selectbox("against", options, format_func=names.get, key="paired_b",
+                        index=options.index("gru4rec") if "gru4rec" in options else 1)
+    if a == b:
+        st.caption("Pick two different models.")
+        return
+    if POPULAR in (a, b):
+        model = b if a == POPULAR else a
+        comparisons = paired_with_popular(page.folders[model], page.dataset.name)
+        if comparisons and a == POPULAR:
+            comparisons = {m: mirrored(c) for m, c in comparisons.items()}
+    else:
+        comparisons = paired(page.folders[a], page.folders[b], "test", page.dataset.name)
+    if comparisons is None:
+        st.info("Per-user test ranks are not known for one of these models.")
+        return
+    said = verdict.verdict(comparisons, names[a], names[b], "on the test movies")
+    st.markdown(said.sentence, help="Each user's held-out movie is ranked by both models; "
+                "the interval comes from resampling the users 2,000 times (paired bootstrap). "
+                "'No detectable difference' means the interval includes zero.")
+
+
+POPULAR = "most_popular"
+
+
+def mirrored(comparison):
+    """B against A from A against B."""
+    import dataclasses
+
+    return dataclasses.replace(
+        comparison, a_mean=comparison.b_mean, b_mean=comparison.a_mean,
+        difference=-comparison.difference, low=-comparison.high, high=-comparison.low,
+        wins=comparison.losses, losses=comparison.wins)

@@ -91,6 +91,30 @@ def paired(folder_a: str, folder_b: str, part: str, dataset_name: str):
     return _paired(version_of(folder_a), version_of(folder_b), part, dataset_name)
 
 
+@st.cache_resource(show_spinner=False)
+def _popular_ranks(dataset_name: str):
+    from recdemo.data import catalogue_mask
+    from recdemo.metrics import popular_ranks
+
+    dataset, split, counts = cached_data(dataset_name)
+    users, histories, targets = split.cases("test")
+    return users, popular_ranks(counts, catalogue_mask(dataset, dataset.num_items), histories,
+                                targets)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _paired_popular(version: str, digest: str, dataset_name: str):
+    found = verdict.ranks_of(_cached_json(version, "metrics.json", digest), "test",
+                             lambda: _cached_recommender(version, dataset_name, digest))
+    return None if found is None else verdict.compare(found, _popular_ranks(dataset_name))
+
+
+def paired_with_popular(folder: str, dataset_name: str):
+    """`verdict.compare` of an artifact's saved model against most-popular on the test
+    movies (cached per artifact version), or None when its per-user ranks are unknown."""
+    return _paired_popular(*version_of(folder), dataset_name)
+
+
 def version_of(folder: str) -> tuple[str, str]:
     """`(version folder, manifest sha256)` of an artifact: what process caches are keyed on."""
     version = artifacts.resolve(folder)

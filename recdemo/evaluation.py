@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from recdemo.data import Dataset, catalogue_mask
-from recdemo.metrics import ranking_metrics, target_ranks
+from recdemo.metrics import popular_ranks, ranking_metrics, target_ranks
 from recdemo.recommend import Recommender, logsumexp, mask_scores
 from recdemo.split import LeaveOneOutSplit
 
@@ -64,7 +64,6 @@ def ranks_with_loss(recommender: Recommender, part: str = "test",
 def most_popular(dataset: Dataset, split: LeaveOneOutSplit, part: str = "test") -> dict:
     """The same metrics for ranking every user's unseen movies by train-part popularity."""
     _, histories, targets = split.cases(part)
-    counts = split.train_counts(dataset.num_items)
-    scores = np.tile(counts, (len(targets), 1))
-    mask_scores(scores, catalogue_mask(dataset, dataset.num_items), histories)
-    return ranking_metrics(target_ranks(scores, targets))
+    return ranking_metrics(popular_ranks(split.train_counts(dataset.num_items),
+                                         catalogue_mask(dataset, dataset.num_items),
+                                         histories, targets))

@@ -56,3 +56,26 @@ def ranking_metrics(ranks: np.ndarray, k: int = 10) -> dict[str, float]:
     """HR@k, NDCG@k (one relevant item) and MRR from target ranks."""
     return {name: float(per_user_scores(ranks, name).mean())
             for name in (f"hr@{k}", f"ndcg@{k}", "mrr")}
+
+
+def popular_ranks(counts: np.ndarray, catalogue: np.ndarray, histories: list[np.ndarray],
+                  targets: np.ndarray, rows_per_batch: int = 256) -> np.ndarray:
+    """Each row's target rank when every unseen catalogue item is ranked by `counts` (the
+    most-popular baseline), with the same masks and tie policy as `target_ranks`, a batch of
+    rows at a time so memory stays `rows_per_batch x items` whatever the number of users.
+
+    Args:
+        counts: `(num_items,)` popularity of every item id.
+        catalogue: `(num_items,)` bool, the ids that may be ranked.
+        histories: per row the items to exclude.
+        targets: `(rows,)` target ids.
+    """
+    base = np.where(catalogue, counts.astype(np.float64), -np.inf)
+    ranks = []
+    for start in range(0, len(targets), rows_per_batch):
+        rows = slice(start, start + rows_per_batch)
+        scores = np.tile(base, (len(targets[rows]), 1))
+        for row, items in enumerate(histories[rows]):
+            scores[row, items] = -np.inf
+        ranks.append(target_ranks(scores, targets[rows]))
+    return np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64)

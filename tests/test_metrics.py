@@ -68,3 +68,19 @@ def test_metrics_agree_with_keras_rs_on_tie_free_scores():
                          (keras_rs.metrics.MeanReciprocalRank(), "mrr")):
         metric.update_state(relevance, scores)
         assert float(metric.result()) == pytest.approx(ours[name], rel=1e-5), name
+
+
+def test_popular_ranks_match_ranking_one_full_matrix():
+    from recdemo.metrics import popular_ranks
+
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 5, size=30)  # many ties: the conservative policy matters
+    catalogue = rng.random(30) > 0.1
+    histories = [rng.choice(30, size=rng.integers(0, 6), replace=False) for _ in range(40)]
+    targets = rng.integers(0, 30, size=40)
+    scores = np.tile(np.where(catalogue, counts.astype(float), -np.inf), (40, 1))
+    for row, items in enumerate(histories):
+        scores[row, items] = -np.inf
+    expected = target_ranks(scores, targets)
+    assert popular_ranks(counts, catalogue, histories, targets, rows_per_batch=7).tolist() == \
+        expected.tolist()
