@@ -72,10 +72,10 @@ def metrics_frame(rows: dict[str, dict], labels: dict[str, str]) -> pd.DataFrame
         labels: label key -> what the row is called.
     """
     table = []
-    popular = None
+    popular = popular_valid = None
     for key, metrics in rows.items():
         summary = report.summary(metrics)
-        popular = summary["most_popular"]["test"]
+        popular, popular_valid = summary["most_popular"]["test"], summary["most_popular"]["valid"]
         spread = summary["test_std"]["hr@10"]
         recipe = (f"{summary['test']['hr@10']:.3f} ± {spread:.3f} over {summary['seeds']} seeds"
                   if spread is not None else "1 seed")
@@ -86,7 +86,8 @@ def metrics_frame(rows: dict[str, dict], labels: dict[str, str]) -> pd.DataFrame
                       "recipe's hit rate": recipe})
     table.append({"model": "Most popular", "hit rate @10": popular["hr@10"],
                   "NDCG@10": popular["ndcg@10"], "× most popular": 1.0,
-                  "validation NDCG@10": None, "recipe's hit rate": "deterministic"})
+                  "validation NDCG@10": popular_valid["ndcg@10"],
+                  "recipe's hit rate": "deterministic"})
     return pd.DataFrame(table)
 
 
