@@ -61,21 +61,18 @@ class PageContext:
         return self.models.available()
 
     @functools.cached_property
+    def candidates(self) -> np.ndarray | None:
+        """The genre filter as a candidate mask over item ids (None: no filter)."""
+        return insights.genre_mask(self.dataset.movies, st.session_state.genres,
+                                   self.dataset.num_items)
+
+    @functools.cached_property
     def most_popular_ids(self) -> list[int]:
         """The most-popular reference list for this view."""
         catalogue = catalogue_mask(self.dataset, self.dataset.num_items)
         seen = self.history if st.session_state.exclude_seen else []
-        candidates = insights.genre_mask(self.dataset.movies, st.session_state.genres,
-                                         self.dataset.num_items)
-        return insights.most_popular_top_k(self.counts, catalogue, seen, state.K, candidates)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _all_held_out_ranks(version: str, dataset_name: str, digest: str):
-    dataset, split, _ = state.cached_data(dataset_name)
-    users = np.array(sorted(split.test), dtype=np.int64)
-    model = state.recommender(version, dataset_name)
-    return users, insights.held_out_ranks(model, split, users)
+        return insights.most_popular_top_k(self.counts, catalogue, seen, state.K,
+                                           self.candidates)
 
 
 def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
@@ -128,11 +125,8 @@ def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
     model = st.session_state.model
     folder = state.served_folder(model if model in MODELS else state.DEFAULT_MODEL)
 
-    def hit_ranks():
-        version, digest = state.version_of(folder)
-        return _all_held_out_ranks(version, dataset.name, digest)
-
-    user, history = user_panel(dataset, split, hit_ranks)
+    user, history = user_panel(dataset, split,
+                               lambda: state.held_out_ranks(folder, "test", dataset.name))
     if st.toggle("Reveal the held-out next movie", key="reveal"):
         models = state.Models(dataset.name).available()
         ranks = {k: int(insights.held_out_ranks(m, split, np.array([user]))[0])

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import artifact_json, paired, paired_with_popular
+from dashboard.state import POPULAR, artifact_json, paired
 from recdemo import RecdemoError, artifacts, report, verdict
 from recdemo.models import DISPLAY_NAMES, MODELS
 
@@ -39,7 +39,7 @@ def headline_comparison(dataset_name: str):
     folders = shipped_folders(dataset_name)
     rows = summaries(folders)
     best = max(rows, key=lambda key: rows[key]["valid"]["ndcg@10"])
-    comparisons = paired_with_popular(folders[best], dataset_name)
+    comparisons = paired(folders[best], POPULAR, "test", dataset_name)
     return (best, comparisons) if comparisons else None
 
 
@@ -177,13 +177,8 @@ def compare_models(page) -> None:
     if a == b:
         st.caption("Pick two different models.")
         return
-    if POPULAR in (a, b):
-        model = b if a == POPULAR else a
-        comparisons = paired_with_popular(page.folders[model], page.dataset.name)
-        if comparisons and a == POPULAR:
-            comparisons = {m: mirrored(c) for m, c in comparisons.items()}
-    else:
-        comparisons = paired(page.folders[a], page.folders[b], "test", page.dataset.name)
+    sources = {**page.folders, POPULAR: POPULAR}
+    comparisons = paired(sources[a], sources[b], "test", page.dataset.name)
     if comparisons is None:
         st.info("Per-user test ranks are not known for one of these models.")
         return
@@ -192,15 +187,3 @@ def compare_models(page) -> None:
                 "the interval comes from resampling the users 2,000 times (paired bootstrap). "
                 "'No detectable difference' means the interval includes zero.")
 
-
-POPULAR = "most_popular"
-
-
-def mirrored(comparison):
-    """B against A from A against B."""
-    import dataclasses
-
-    return dataclasses.replace(
-        comparison, a_mean=comparison.b_mean, b_mean=comparison.a_mean,
-        difference=-comparison.difference, low=-comparison.high, high=-comparison.low,
-        wins=comparison.losses, losses=comparison.wins)

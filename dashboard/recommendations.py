@@ -17,10 +17,8 @@ HELD_OUT_COLOUR = "rgba(60, 130, 240, 0.45)"
 
 def top_k(recommender, page) -> list:
     """The top-K after the genre filter, through the single `recommend` path."""
-    candidates = insights.genre_mask(page.dataset.movies, st.session_state.genres,
-                                     recommender.catalogue.shape[0])
     return recommender.recommend(**page.query, k=K, exclude_seen=st.session_state.exclude_seen,
-                                 candidates=candidates)
+                                 candidates=page.candidates)
 
 
 def change_markers(model_key: str, context, ids: list[int]) -> dict[int, str]:
@@ -92,13 +90,10 @@ def reasons_for(recommender, page, ids: list[int]) -> dict | None:
     user = page.query.get("user_id")
     if not attribution.uses_history(recommender, user):
         return None
-    _, history = recommender.resolve(**page.query)
-    if len(set(history.tolist())) < 2:
+    if len(set(page.history)) < 2:
         return {}
-    candidates = insights.genre_mask(page.dataset.movies, st.session_state.genres,
-                                     recommender.catalogue.shape[0])
-    return attribution.leave_one_out(recommender, history, ids,
-                                     st.session_state.exclude_seen, candidates)
+    return attribution.leave_one_out(recommender, np.asarray(page.history), ids,
+                                     st.session_state.exclude_seen, page.candidates)
 
 
 def reason_text(movies, removals: list | None) -> str:

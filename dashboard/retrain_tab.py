@@ -22,7 +22,7 @@ OUTCOME_ICONS = {verdict.BETTER: ":material/trending_up:",
                  verdict.MIXED: ":material/swap_vert:"}
 PHASES = {"preparing": "Preparing the data and the model", "training": "Training",
           "refit": "Refitting on train + validation", "evaluating": "Evaluating",
-          "saving": "Saving", "done": "Finished"}
+          "saving": "Saving"}
 
 
 def _settings(model_key: str) -> dict:

@@ -75,44 +75,46 @@ def _cached_json(version_folder: str, name: str, digest: str):
     return artifacts.read_json(version_folder, name)
 
 
+# A rank source other than an artifact: the most-popular baseline.
+POPULAR = "most_popular"
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _ranks(source: tuple[str, str], part: str, dataset_name: str):
+    if source[0] == POPULAR:
+        from recdemo.data import catalogue_mask
+        from recdemo.metrics import popular_ranks
+
+        dataset, split, counts = cached_data(dataset_name)
+        users, histories, targets = split.cases(part)
+        return users, popular_ranks(counts, catalogue_mask(dataset, dataset.num_items),
+                                    histories, targets)
+    version, digest = source
+    return verdict.ranks_of(_cached_json(version, "metrics.json", digest), part,
+                            lambda: _cached_recommender(version, dataset_name, digest))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _paired(a: tuple[str, str], b: tuple[str, str], part: str, dataset_name: str):
-    def ranks(version: str, digest: str):
-        return verdict.ranks_of(_cached_json(version, "metrics.json", digest), part,
-                                lambda: _cached_recommender(version, dataset_name, digest))
-
-    found = ranks(*a), ranks(*b)
+    found = _ranks(a, part, dataset_name), _ranks(b, part, dataset_name)
     return None if None in found else verdict.compare(*found)
 
 
+def _source(folder: str) -> tuple[str, str]:
+    return (POPULAR, "") if folder == POPULAR else version_of(folder)
+
+
+def held_out_ranks(folder: str, part: str, dataset_name: str):
+    """`(users, ranks)` of an artifact's saved model (or of `POPULAR`) on `part`, cached per
+    artifact version; recorded ranks are read, not recomputed. None when unknown (see
+    `verdict.ranks_of`)."""
+    return _ranks(_source(folder), part, dataset_name)
+
+
 def paired(folder_a: str, folder_b: str, part: str, dataset_name: str):
-    """`verdict.compare` of two artifacts' saved models on `part` (cached per artifact
-    version), or None when one of them has no per-user ranks for that part."""
-    return _paired(version_of(folder_a), version_of(folder_b), part, dataset_name)
-
-
-@st.cache_resource(show_spinner=False)
-def _popular_ranks(dataset_name: str):
-    from recdemo.data import catalogue_mask
-    from recdemo.metrics import popular_ranks
-
-    dataset, split, counts = cached_data(dataset_name)
-    users, histories, targets = split.cases("test")
-    return users, popular_ranks(counts, catalogue_mask(dataset, dataset.num_items), histories,
-                                targets)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _paired_popular(version: str, digest: str, dataset_name: str):
-    found = verdict.ranks_of(_cached_json(version, "metrics.json", digest), "test",
-                             lambda: _cached_recommender(version, dataset_name, digest))
-    return None if found is None else verdict.compare(found, _popular_ranks(dataset_name))
-
-
-def paired_with_popular(folder: str, dataset_name: str):
-    """`verdict.compare` of an artifact's saved model against most-popular on the test
-    movies (cached per artifact version), or None when its per-user ranks are unknown."""
-    return _paired_popular(*version_of(folder), dataset_name)
+    """`verdict.compare` of two artifacts' saved models (either may be `POPULAR`) on `part`,
+    cached per artifact version, or None when one has no per-user ranks for that part."""
+    return _paired(_source(folder_a), _source(folder_b), part, dataset_name)
 
 
 def version_of(folder: str) -> tuple[str, str]:
