@@ -16,9 +16,10 @@ import streamlit as st
 from dashboard import state
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
 from recdemo import RecdemoError, insights, urlstate
-from recdemo.custom import is_custom
-from recdemo.data import catalogue_mask, how_to_provide
+from recdemo.data import is_own_data
+from recdemo.dataset import catalogue_mask
 from recdemo.models import DISPLAY_NAMES, MODELS
+from recdemo.movielens import how_to_provide
 
 # Tab -> "module:function", imported when the tab first opens: the chart modules pull in
 # Altair (~0.2 s), which the first paint of the default tab does not need.
@@ -77,7 +78,7 @@ class PageContext:
 
 def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
     """What to do when the dataset is not available, with an explicit download button."""
-    if is_custom(dataset_name):
+    if is_own_data(dataset_name):
         st.title(f":material/dataset: {dataset_name} cannot be read")
         st.error(str(error))
         st.markdown("Fix the file and reload the page (the layout is in the README's *Your own "

@@ -45,7 +45,7 @@ def download_attempts() -> dict[str, tuple[float, str]]:
 
 def download(dataset_name: str) -> None:
     """The download button's callback: fetch and verify the official zip once."""
-    from recdemo.data import fetch
+    from recdemo.movielens import fetch
 
     try:
         fetch(dataset_name)
@@ -82,7 +82,7 @@ POPULAR = "most_popular"
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _ranks(source: tuple[str, str], part: str, dataset_name: str):
     if source[0] == POPULAR:
-        from recdemo.data import catalogue_mask
+        from recdemo.dataset import catalogue_mask
         from recdemo.metrics import popular_ranks
 
         dataset, split, counts = cached_data(dataset_name)

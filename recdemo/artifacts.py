@@ -26,7 +26,6 @@ import datetime
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -36,8 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recdemo import RecdemoError
-from recdemo.data import Dataset, sha256_of
+from recdemo.dataset import Dataset, sha256_of
 from recdemo.models import MODELS
+from recdemo.validation import check_name
 
 if TYPE_CHECKING:
     from recdemo.models.base import RetrievalModel
@@ -47,20 +47,7 @@ JSON_FILES = ("config.json", "history.json", "metrics.json", "provenance.json")
 MANIFEST_FILE = "manifest.json"
 VERSIONS_DIR = ".versions"
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "artifacts"
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _LIBRARIES = ("keras", "keras-rs", "keras-hub", "jax", "jaxlib", "numpy")
-
-
-def check_name(name: str, what: str = "artifact name") -> str:
-    """`name` if it is a plain identifier (letters, digits, `_`, `-`; no dots, no slashes).
-
-    Raises:
-        RecdemoError: anything else, quoted.
-    """
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise RecdemoError(f"The {what} should be letters, digits, '_' or '-' (at most 64, "
-                           f"starting with a letter or digit). Received: {name!r}.")
-    return name
 
 
 def artifact_dir(name: str, dataset_name: str = "ml-100k",

@@ -19,6 +19,13 @@ def resolve_title(movies: pd.DataFrame, title: str) -> int:
     Raises:
         RecdemoError: no such title (with close matches suggested) or an ambiguous one.
     """
+    # Command-line bytes that are not UTF-8 arrive as lone surrogates, which pandas' Arrow
+    # strings refuse to encode: they become U+FFFD and simply match no title.
+    try:
+        raw = title.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that no undecodable byte produced
+        raw = title.encode("utf-8", "surrogatepass")
+    title = raw.decode("utf-8", "replace")
     wanted = " ".join(title.split()).casefold()
     if not wanted:
         raise RecdemoError("Empty title.")

@@ -19,7 +19,7 @@ from recdemo.presets import PRESETS
 _BATCH_LINES = 1024
 
 # Training-setting flags: their ranges are checked by `TrainConfig`, and an artifact name by
-# `artifacts.check_name`, before anything trains or is written (one line, exit 2).
+# `validation.check_name`, before anything trains or is written (one line, exit 2).
 _TRAIN_FLAGS = {"epochs": int, "batch_size": int, "learning_rate": float, "weight_decay": float,
                 "patience": int, "warmup_epochs": int}
 
@@ -48,11 +48,13 @@ def hyperparameter_flags() -> dict[str, tuple[type, str, tuple | None]]:
 
 
 def _dataset_name(text: str) -> str:
-    """A known dataset name or `custom:PATH` (the path is checked when the data is read)."""
-    if text in available() or (text.startswith("custom:") and len(text) > len("custom:")):
+    """A known dataset name, `custom:PATH` or `sequences:FILE` (the path is checked when the
+    data is read)."""
+    if text in available() or any(text.startswith(p) and len(text) > len(p)
+                                  for p in ("custom:", "sequences:")):
         return text
-    raise argparse.ArgumentTypeError(f"choose one of {', '.join(available())} or custom:PATH "
-                                     f"(received {text[:60]!r})")
+    raise argparse.ArgumentTypeError(f"choose one of {', '.join(available())}, custom:PATH or "
+                                     f"sequences:FILE (received {text[:60]!r})")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -64,8 +66,8 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="ml-100k", type=_dataset_name,
-                        help=f"{', '.join(available())}, or custom:PATH (your own CSV/Parquet "
-                             f"logs: README, 'Your own data')")
+                        help=f"{', '.join(available())}, custom:PATH (your own CSV/Parquet logs) "
+                             f"or sequences:FILE (a `user item` per line benchmark file)")
     parser.add_argument("--data-dir", help="folder holding the extracted dataset "
                         "(default: $RECDEMO_DATA_DIR, the cache, else download)")
 

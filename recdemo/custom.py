@@ -27,19 +27,16 @@ import numpy as np
 import pandas as pd
 
 from recdemo import RecdemoError
+from recdemo.dataset import Dataset, year_of
 
 PREFIX = "custom:"
+NAME_PREFIX = "custom-"
 INTERACTIONS = ("interactions.csv", "interactions.parquet")
 ITEMS = ("items.csv", "items.parquet")
 # Where the dashboard finds custom datasets: folders (or files) separated by os.pathsep. Only
 # these are offered; a URL can pick one by name, never name a path.
 ENV_VAR = "RECDEMO_CUSTOM_DATA"
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
-
-
-def is_custom(name: str) -> bool:
-    """Whether a dataset argument names custom data (`custom:PATH` or a `custom-...` name)."""
-    return name.startswith(PREFIX) or name.startswith("custom-")
 
 
 def files_of(path: str | os.PathLike) -> tuple[Path, Path | None]:
@@ -67,28 +64,7 @@ def dataset_name(path: str | os.PathLike) -> str:
     else:
         stem = path.name
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:50] or "data"
-    return f"custom-{slug}"
-
-
-def registered() -> dict[str, Path]:
-    """`{name: path}` of the custom datasets listed in `$RECDEMO_CUSTOM_DATA`."""
-    paths = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
-    return {dataset_name(p): Path(p).expanduser() for p in paths}
-
-
-def path_of(name: str) -> Path:
-    """The path behind `custom:PATH` or a registered `custom-...` name.
-
-    Raises:
-        RecdemoError: a `custom-...` name that `$RECDEMO_CUSTOM_DATA` does not list.
-    """
-    if name.startswith(PREFIX):
-        return Path(name[len(PREFIX):]).expanduser()
-    known = registered()
-    if name not in known:
-        raise RecdemoError(f"Unknown dataset {name!r}: give custom:PATH, or list its folder in "
-                           f"{ENV_VAR}.")
-    return known[name]
+    return NAME_PREFIX + slug
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
@@ -156,18 +132,16 @@ def _ratings(frame: pd.DataFrame, path: Path, unit: str) -> np.ndarray:
     return values.to_numpy().astype(np.int64)
 
 
-def read(path: str | os.PathLike, name: str | None = None):
+def read(path: str | os.PathLike, name: str | None = None) -> Dataset:
     """Parse a custom dataset (see the module docstring for the layout).
 
     Returns:
-        A `recdemo.data.Dataset` whose ids are contiguous integers and whose `user_keys` /
+        A `Dataset` whose ids are contiguous integers and whose `user_keys` /
         `item_keys` give back the original ids.
 
     Raises:
         RecdemoError: a missing file or column, or a bad value (named with its line or row).
     """
-    from recdemo.data import Dataset, year_of
-
     interactions_file, items_file = files_of(path)
     frame, unit = _read_table(interactions_file)
     _require(frame, interactions_file, ("user", "item", "timestamp"))

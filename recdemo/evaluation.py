@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy.special import logsumexp
 
-from recdemo.data import Dataset, catalogue_mask
+from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.metrics import popular_ranks, ranking_metrics, target_ranks
-from recdemo.recommend import Recommender, logsumexp, mask_scores
+from recdemo.recommend import Recommender, mask_scores
 from recdemo.split import LeaveOneOutSplit
 
 _ROWS_PER_BATCH = 256
@@ -55,7 +56,7 @@ def ranks_with_loss(recommender: Recommender, part: str = "test",
         rows = slice(start, start + _ROWS_PER_BATCH)
         raw = recommender.raw_scores(list(users[rows]), histories[rows])
         losses.append(row_loss(raw, targets[rows]) if row_loss else
-                      logsumexp(raw) - raw[np.arange(len(raw)), targets[rows]])
+                      logsumexp(raw, axis=-1) - raw[np.arange(len(raw)), targets[rows]])
         ranks.append(target_ranks(mask_scores(raw, recommender.catalogue, histories[rows]),
                                   targets[rows]))
     return np.asarray(users), np.concatenate(ranks), float(np.concatenate(losses).mean())

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from recdemo import RecdemoError, artifacts, distributed
-from recdemo.data import Dataset
+from recdemo.dataset import Dataset
 from recdemo.evaluation import held_out_ranks, most_popular
 from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS

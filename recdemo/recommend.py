@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from recdemo import RecdemoError
-from recdemo.data import Dataset, catalogue_mask
+from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.distributed import host_copy, local_value
 from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
@@ -56,12 +56,6 @@ def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
     for row, items in enumerate(histories or []):
         scores[row, items] = -np.inf
     return scores
-
-
-def logsumexp(values: np.ndarray, axis: int = -1) -> np.ndarray:
-    """`log(sum(exp(values)))` along `axis`, computed without overflow."""
-    top = np.max(values, axis=axis, keepdims=True)
-    return np.squeeze(top, axis) + np.log(np.exp(values - top).sum(axis=axis))
 
 
 def _bucket(size: int) -> int:

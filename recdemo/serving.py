@@ -59,7 +59,7 @@ def enable_compilation_cache(folder: str | os.PathLike | None = None) -> None:
     new CLI process skips most compilation. Safe to call more than once."""
     import jax
 
-    from recdemo.data import cache_dir
+    from recdemo.dataset import cache_dir
 
     if jax.config.jax_compilation_cache_dir:
         return

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from recdemo.data import Dataset
+from recdemo.dataset import Dataset
 
 PARTS = ("valid", "test")
 

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from recdemo import RecdemoError
-from recdemo.data import Dataset
+from recdemo.dataset import Dataset
 from recdemo.distributed import host_copy, local_batches, process_count
 from recdemo.evaluation import ranks_with_loss
 from recdemo.metrics import ranking_metrics

@@ -1,10 +1,17 @@
 """Argument checks shared by the models' constructors and the training settings, in the
-keras-rs style: a `ValueError` that names the argument and quotes the bad value."""
+keras-rs style: a `ValueError` that names the argument and quotes the bad value; and the one
+check of a name that becomes a folder (`check_name`: a `RecdemoError`, for names a person
+types)."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection
+
+from recdemo import RecdemoError
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def check_int(name: str, value, low: int = 1) -> None:
@@ -36,3 +43,15 @@ def check_choice(name: str, value, choices: Collection) -> None:
     if value not in choices:
         raise ValueError(f"`{name}` should be one of {tuple(choices)}. "
                          f"Received: `{name}` = {value!r}.")
+
+
+def check_name(name: str, what: str = "artifact name") -> str:
+    """`name` if it is a plain identifier (letters, digits, `_`, `-`; no dots, no slashes).
+
+    Raises:
+        RecdemoError: anything else, quoted.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise RecdemoError(f"The {what} should be letters, digits, '_' or '-' (at most 64, "
+                           f"starting with a letter or digit). Received: {name!r}.")
+    return name

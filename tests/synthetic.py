@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recdemo.data import ML100K_GENRES
+from recdemo.movielens import ML100K_GENRES
 
 NUM_MOVIES = 30
 NUM_USERS = 12

@@ -207,7 +207,7 @@ def test_show_me_a_hit_and_the_held_out_reveal(app):
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
     """A finished retrain run of `model` whose artifact is the shipped one, its per-user
     validation ranks (and their means) replaced by `valid_ranks`."""
-    from recdemo.data import sha256_of
+    from recdemo.dataset import sha256_of
     from recdemo.metrics import ranking_metrics
 
     folder = root / f"20261205-120000-{model}-abc123"
@@ -501,15 +501,15 @@ def test_retrain_is_watched_judged_on_validation_and_can_be_used(app):
 
 
 def test_without_movielens_nothing_downloads_until_asked(app, tmp_path, monkeypatch):
-    from recdemo import data
+    from recdemo import RecdemoError, movielens
 
     calls = []
 
     def offline(name):
         calls.append(name)
-        raise data.RecdemoError("Could not download ml-1m (offline).")
+        raise RecdemoError("Could not download ml-1m (offline).")
 
-    monkeypatch.setattr(data, "fetch", offline)
+    monkeypatch.setattr(movielens, "fetch", offline)
     monkeypatch.setenv("RECDEMO_CACHE_DIR", str(tmp_path / "cache"))
     at = app(dataset="ml-1m")
     assert "RECDEMO_DATA_DIR" in at.error[0].value and calls == []

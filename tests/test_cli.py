@@ -70,6 +70,8 @@ def test_evaluate_prints_model_and_most_popular(run):
     (["recommend", "--model", "sasrec", "--history", ""], "empty"),
     (["recommend", "--model", "sasrec", "--history", "99"], "Unknown movie id 99"),
     (["recommend", "--model", "sasrec", "--title", "No Such Film"], "Unknown title"),
+    # Bytes that are not UTF-8, as a shell hands `$'\xff\xfebad'` to Python.
+    (["recommend", "--model", "sasrec", "--title", "\udcff\udcfebad"], "Unknown title"),
     (["recommend", "--model", "sasrec", "--user-id", "1", "--k", "0"], "positive"),
     (["recommend", "--model", "sasrec", "--batch", "/no/such/file"], "Cannot read"),
 ])

@@ -6,7 +6,8 @@ import pytest
 from synthetic import NUM_MOVIES, movie_title, synthetic_ratings, write_ml1m, write_ml100k
 
 from recdemo import RecdemoError
-from recdemo.data import load, locate, read_folder
+from recdemo.data import load
+from recdemo.movielens import locate, read_folder
 
 
 def test_ml100k_layout_is_parsed(synthetic_dir):

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp
 from threads import run_in_threads
 
 from recdemo import RecdemoError
 from recdemo.evaluation import evaluate
 from recdemo.foldin import fold_in
-from recdemo.recommend import device_top_k, logsumexp
+from recdemo.recommend import device_top_k
 from recdemo.serving import load_recommender
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recdemo.data import Dataset
+from recdemo.dataset import Dataset
 from recdemo.split import leave_one_out
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 
+from recdemo.validation import check_name
+
 # key -> "module:Class"; adding a model is one file plus one line here.
 _CLASSES = {
     "two_tower": "recdemo.models.two_tower:TwoTower",
@@ -48,8 +50,6 @@ def register(key: str, model_class: type | str, display_name: str) -> None:
     The CLI's flags, the trainer, the artifact store, the report and the dashboard all read
     the registry, so this line (or one in `_CLASSES`) is all a new model needs besides its file.
     """
-    from recdemo.artifacts import check_name
-
     check_name(key, "model key")
     _CLASSES[key] = model_class
     DISPLAY_NAMES[key] = display_name

@@ -21,6 +21,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import ops
+from scipy.special import logsumexp
 
 from recdemo.validation import check_choice, check_int
 
@@ -228,8 +229,6 @@ class SampledSoftmax(keras.layers.Layer):
         training loss at one position, with negatives from `rng`. Validation gets its loss
         from the validation ranking's scores instead of a second forward pass (a Keras
         `evaluate` over every position: about a seventh of a SASRec epoch)."""
-        from recdemo.recommend import logsumexp  # recommend imports the models
-
         negatives = self.draw_negatives(len(targets), rng)
         candidates = np.concatenate([targets[:, None], negatives], axis=1)
         cdf = np.asarray(keras.ops.convert_to_numpy(self.cdf), np.float64)
@@ -238,7 +237,7 @@ class SampledSoftmax(keras.layers.Layer):
         logits = (np.take_along_axis(scores, candidates, axis=1)
                   - np.log(np.clip(probability[candidates], self.correction.epsilon, 1.0)))
         logits[:, 1:][negatives == targets[:, None]] = MASKED_LOGIT
-        return logsumexp(logits) - logits[:, 0]
+        return logsumexp(logits, axis=-1) - logits[:, 0]
 
     def examples(self, query, targets, weights, **context) -> tuple:
         """The targets become an input; the label is candidate 0 everywhere."""
