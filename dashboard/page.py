@@ -8,12 +8,15 @@ line, and the other models load after the first list is shown.
 from __future__ import annotations
 
 import functools
-import importlib
 
 import numpy as np
 import streamlit as st
 
 from dashboard import state
+from dashboard.explore import map_tab, similar_tab
+from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence, quality_tab
+from dashboard.recommendations import recommendations_tab
+from dashboard.retrain_tab import retrain_tab
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
 from recdemo import RecdemoError, insights, urlstate
 from recdemo.data import is_own_data
@@ -21,18 +24,8 @@ from recdemo.dataset import catalogue_mask
 from recdemo.models import DISPLAY_NAMES, MODELS
 from recdemo.movielens import how_to_provide
 
-# Tab -> "module:function", imported when the tab first opens: the chart modules pull in
-# Altair (~0.2 s), which the first paint of the default tab does not need.
-TAB_RENDERERS = dict(zip(state.TABS, (
-    "dashboard.recommendations:recommendations_tab", "dashboard.explore:similar_tab",
-    "dashboard.quality:quality_tab", "dashboard.explore:map_tab",
-    "dashboard.retrain_tab:retrain_tab")))
-
-
-def render_tab(name: str, page) -> None:
-    """Draw one tab's content (importing its module on first use)."""
-    module, function = TAB_RENDERERS[name].split(":")
-    getattr(importlib.import_module(module), function)(page)
+TAB_RENDERERS = dict(zip(state.TABS, (recommendations_tab, similar_tab, quality_tab, map_tab,
+                                      retrain_tab)))
 
 
 class PageContext:
@@ -106,8 +99,6 @@ MovieLens may not be redistributed, so recdemo does not ship it. To provide **{d
 def headline(dataset_name: str) -> None:
     """One line under the title: the best shipped model (chosen on validation) against
     most-popular on test, with the interval of the gap."""
-    from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence
-
     try:
         found = headline_comparison(dataset_name)
     except (RecdemoError, KeyError, TypeError, ValueError):
@@ -186,7 +177,7 @@ def main() -> None:
         for name, tab in tabs.items():
             if tab.open:
                 with tab:
-                    render_tab(name, page)
+                    TAB_RENDERERS[name](page)
     state.write_url()
     # Off the critical path: the other models load after this view is on screen.
     page.models.available()

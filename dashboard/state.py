@@ -58,11 +58,7 @@ def download(dataset_name: str) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _cached_recommender(version_folder: str, dataset_name: str, digest: str):
-    from dashboard.warmup import PAGE_FILES
-
-    # Imported here, not at the top: Keras, JAX and keras-hub load after the first paint, and
-    # once the browser has the page's files.
-    PAGE_FILES.wait_quiet()
+    # Imported here, not at the top: Keras, JAX and keras-hub load after the first paint.
     from recdemo.serving import enable_compilation_cache, recommender_from_folder
 
     enable_compilation_cache()

@@ -12,69 +12,20 @@ server's peak resident memory. Traffic stays on 127.0.0.1 and stops by itself.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT))  # run as a script: `python tests/load.py`
+
+from recdemo.appdriver import CHROMIUM, cold_start, launch_chromium, start_server  # noqa: E402,F401
+
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 MODELS = ("Two-tower", "GRU4Rec", "SASRec")
-
-
-def launch_chromium(playwright):
-    """Debian's headless Chromium as every browser test and the bench drive it."""
-    return playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-              "--disable-background-networking", "--disable-component-update"])
-
-
-def cold_start(page, url: str, launched: float, clock=time.perf_counter) -> tuple[float, float]:
-    """Open user 7's view; seconds from `launched` (a `clock` reading taken before the server
-    started) until the history table's rows are drawn, and until the first top-10 shows. The
-    rows, not only the caption above them: one definition of "painted" for the bench and the
-    browser test."""
-    page.goto(f"{url}/?user=7")
-    page.get_by_text("User 7 watched").wait_for(timeout=180_000)
-    page.locator("table.history tbody tr").first.wait_for(timeout=180_000)
-    painted = clock() - launched
-    page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
-    return painted, clock() - launched
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(runs_dir: str) -> tuple[subprocess.Popen, str]:
-    """`streamlit run` on a free loopback port; returns the process and its URL when healthy."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "RECDEMO_RUNS_DIR": runs_dir},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            return process, url
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def rss_mb(pid: int) -> float:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from load import CHROMIUM, cold_start, launch_chromium, start_server
+
+from recdemo.appdriver import CHROMIUM, cold_start, launch_chromium, start_server
 
 pytestmark = pytest.mark.slow
 

@@ -59,7 +59,7 @@ def test_two_devices_give_the_one_device_curve_and_serve_on_one(synthetic_dir, s
 def test_two_processes_train_the_one_process_model_and_only_process_0_writes(synthetic_dir,
                                                                             tmp_path):
     """Multi-host on one machine: two CPU processes joined by `jax.distributed` (gloo)."""
-    from load import free_port
+    from recdemo.appdriver import free_port
 
     port = free_port()
     env = {**os.environ, "RECDEMO_DATA_DIR": str(synthetic_dir),
