@@ -8,9 +8,14 @@ import numpy as np
 import pandas as pd
 
 CURVE_LABELS = {"train_loss": "training loss", "val_loss": "validation loss"}
-ROLE_COLOURS = {"history": "#3b82f6", "top 10": "#f97316", "query": "#e11d48"}
-ROLE_SHAPES = {"history": "square", "top 10": "diamond", "query": "cross"}
+ROLE_COLOURS = {"history": "#3b82f6", "top 10": "#f97316", "held out": "#16a34a",
+                "your taste": "#e11d48"}
+ROLE_SHAPES = {"history": "square", "top 10": "diamond", "held out": "circle",
+               "your taste": "circle"}
+ROLE_SIZES = {"history": 45, "top 10": 170, "held out": 260, "your taste": 160}
 CATALOGUE_COLOUR = "#9ca3af"
+# The embedding map's height: with the tabs above it, it fits a 1280x720 projector.
+MAP_HEIGHT = 400
 
 
 def _selected_epoch_rule(best_epoch: int | None) -> alt.Chart | None:
@@ -50,49 +55,69 @@ def ndcg_chart(history: list[dict], best_epoch: int | None = None) -> alt.Chart:
     return (chart + rule if rule is not None else chart).properties(height=240)
 
 
-def robust_domain(values: np.ndarray, highlighted: np.ndarray) -> tuple[float, float]:
-    """An axis range holding the middle 98 % of the catalogue and every highlighted point that
-    is not a far outlier, so one stray point cannot squeeze the map into a corner."""
-    low, high = np.percentile(values, [1, 99])
-    span = high - low or 1.0
-    near = highlighted[(highlighted > low - span) & (highlighted < high + span)]
-    low, high = min(low, *near) if near.size else low, max(high, *near) if near.size else high
-    pad = 0.05 * (high - low or 1.0)
-    return float(low - pad), float(high + pad)
-
-
-def embedding_map(points: pd.DataFrame) -> alt.Chart:
-    """The whole catalogue faintly, the history, top 10 and query on top, labelled.
+def embedding_map(points: pd.DataFrame, taste: tuple[float, float] | None,
+                  extent_x: tuple[float, float], extent_y: tuple[float, float],
+                  height: int = MAP_HEIGHT, dark: bool = False) -> alt.Chart:
+    """The whole catalogue faintly; the history, top 10 (rank labels beside them) and a
+    revealed held-out movie on top; the query as an arrow from the catalogue's centre.
 
     Args:
-        points: columns `x`, `y`, `title`, `genres`, `role` (`catalogue`, `history`, `top 10`
-            or `query`) and `label` (short text for highlighted points, else empty).
+        points: columns `x`, `y` (already inside the view), `title`, `genres`, `role`
+            (`catalogue`, `history`, `top 10`, `held out`), `label`, `label_x`, `label_y`
+            (rank labels' centres), `outside` (True where the point was moved to the edge).
+        taste: the arrow's tip (`recdemo.embedding_map.taste_direction`), or None.
+        dark: the dark theme is on (labels get a halo of the background's colour).
     """
-    highlighted = points[points.role != "catalogue"]
-    x_domain = robust_domain(points.x.to_numpy(), highlighted.x.to_numpy())
-    y_domain = robust_domain(points.y.to_numpy(), highlighted.y.to_numpy())
-    clipped = points.assign(x=points.x.clip(*x_domain), y=points.y.clip(*y_domain))
-    x = alt.X("x:Q", title="first principal component", scale=alt.Scale(domain=x_domain))
-    y = alt.Y("y:Q", title="second principal component", scale=alt.Scale(domain=y_domain))
-    catalogue = alt.Chart(clipped[clipped.role == "catalogue"]).mark_circle(
+    halo = {"stroke": "#0e1117" if dark else "#ffffff", "strokeWidth": 3, "strokeOpacity": 0.85}
+    x_scale, y_scale = alt.Scale(domain=list(extent_x)), alt.Scale(domain=list(extent_y))
+    x = alt.X("x:Q", title="first principal component", scale=x_scale)
+    y = alt.Y("y:Q", title="second principal component", scale=y_scale)
+    where = alt.Tooltip("where:N", title="position")
+    points = points.assign(where=np.where(points["outside"], "outside the view: drawn at its "
+                                          "edge", "as the model places it"))
+    catalogue = alt.Chart(points[points.role == "catalogue"]).mark_circle(
         size=22, opacity=0.35, color=CATALOGUE_COLOUR).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("title:N", title="movie"), "genres:N"])
-    roles = list(ROLE_COLOURS)
-    marks = alt.Chart(clipped[clipped.role != "catalogue"]).mark_point(
-        filled=True, opacity=0.9).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("title:N", title="movie"), "genres:N", where])
+    shown = points[points.role != "catalogue"]
+    # The legend lists what is on screen only.
+    roles = [r for r in ROLE_COLOURS if r in set(shown.role) or (r == "your taste" and taste)]
+    colour = alt.Scale(domain=roles, range=[ROLE_COLOURS[r] for r in roles])
+    marks = alt.Chart(shown).mark_point(filled=True, opacity=0.9).encode(
         x=x, y=y,
-        color=alt.Color("role:N", title=None, scale=alt.Scale(
-            domain=roles, range=list(ROLE_COLOURS.values())),
-            legend=alt.Legend(orient="top", symbolSize=150)),
-        shape=alt.Shape("role:N", scale=alt.Scale(domain=roles, range=list(
-            ROLE_SHAPES.values())), legend=None),
-        size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[45, 170, 260]),
+        color=alt.Color("role:N", title=None, scale=colour,
+                        legend=alt.Legend(orient="top", symbolSize=150)),
+        shape=alt.Shape("role:N", scale=alt.Scale(
+            domain=roles, range=[ROLE_SHAPES[r] for r in roles]), legend=None),
+        size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[ROLE_SIZES[r] for r in roles]),
                       legend=None),
-        tooltip=[alt.Tooltip("title:N", title="movie"), "role:N", "genres:N"])
-    labels = alt.Chart(clipped[clipped.label != ""]).mark_text(
-        align="left", dx=7, dy=-7, fontSize=13, fontWeight="bold").encode(
-        x=x, y=y, text="label:N",
-        color=alt.Color("role:N", scale=alt.Scale(domain=roles,
-                                                  range=list(ROLE_COLOURS.values())),
-                        legend=None))
-    return (catalogue + marks + labels).properties(height=520).interactive()
+        tooltip=[alt.Tooltip("title:N", title="movie"), "role:N", "genres:N", where])
+    labelled = shown[shown.label != ""]
+    leaders = alt.Chart(labelled).mark_rule(strokeWidth=0.8, opacity=0.6).encode(
+        x=x, y=y, x2="label_x:Q", y2="label_y:Q",
+        color=alt.Color("role:N", scale=colour, legend=None))
+    # Two text layers: the halo under the text keeps a label legible over the markers.
+    halo_text = alt.Chart(labelled).mark_text(fontSize=13, fontWeight="bold", **halo).encode(
+        x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale),
+        text="label:N")
+    labels = alt.Chart(labelled).mark_text(fontSize=13, fontWeight="bold").encode(
+        x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale),
+        text="label:N", color=alt.Color("role:N", scale=colour, legend=None))
+    layers = [catalogue, marks, leaders, halo_text, labels]
+    if taste is not None:
+        arrow = pd.DataFrame({"x": [0.0], "y": [0.0], "x2": [taste[0]], "y2": [taste[1]],
+                              "role": ["your taste"],
+                              "title": ["your taste: movies further along the arrow score "
+                                        "higher (in these two dimensions)"]})
+        tip = {"color": ROLE_COLOURS["your taste"]}
+        layers += [
+            alt.Chart(arrow).mark_rule(strokeWidth=3, **tip).encode(
+                x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=alt.Tooltip("title:N", title="")),
+            alt.Chart(arrow).mark_point(shape="circle", filled=True, size=160, **tip).encode(
+                x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale),
+                color=alt.Color("role:N", scale=colour, legend=None),
+                tooltip=alt.Tooltip("title:N", title="")),
+            *(alt.Chart(arrow).mark_text(align="left", dx=9, dy=-9, fontSize=13,
+                                         fontWeight="bold", **style).encode(
+                x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale),
+                text=alt.value("your taste")) for style in ({**tip, **halo}, tip))]
+    return alt.layer(*layers).properties(height=height).interactive()

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.recommendations import top_k
 from dashboard.state import K
-from recdemo import RecdemoError, insights
+from recdemo import RecdemoError, embedding_map, insights
 from recdemo.models import DISPLAY_NAMES
 
 
@@ -68,28 +68,44 @@ def map_tab(page) -> None:
                            "title": movies["title"].to_numpy(),
                            "genres": [", ".join(g) for g in movies["genres"]],
                            "role": "catalogue", "label": ""}, index=ids)
-    history = [m for m in page.history if m in points.index]
-    points.loc[history, "role"] = "history"
+    points.loc[[m for m in page.history if m in points.index], "role"] = "history"
     recs = []
     if page.query.get("history") != []:
         try:
             recs = top_k(recommender, page)
         except RecdemoError as exc:
             st.warning(str(exc))
-    # Rank numbers as labels: titles would pile up where the top 10 cluster.
     for rank, rec in enumerate(recs, start=1):
         points.loc[rec.movie_id, ["role", "label"]] = ("top 10", str(rank))
+    if page.held_out in points.index:  # only once revealed
+        points.loc[page.held_out, "role"] = "held out"
+    highlighted = points[points.role != "catalogue"]
+    extent_x = embedding_map.view_extent(coordinates[:, 0], highlighted.x.to_numpy())
+    extent_y = embedding_map.view_extent(coordinates[:, 1], highlighted.y.to_numpy())
+    x, y = embedding_map.inside(points.x, extent_x), embedding_map.inside(points.y, extent_y)
+    points = points.assign(x=x, y=y, outside=(x != points.x) | (y != points.y))
+    # Labels beside their points, rank 1 placed first.
+    ranked = points[points.label != ""].sort_values("label", key=lambda r: r.astype(int))
+    label_x, label_y = embedding_map.spread_labels(ranked.x.to_numpy(), ranked.y.to_numpy(),
+                                                   extent_x, extent_y, height=charts.MAP_HEIGHT)
+    points["label_x"], points["label_y"] = points.x, points.y
+    points.loc[ranked.index, "label_x"], points.loc[ranked.index, "label_y"] = label_x, label_y
+    taste = None
     try:
         user, resolved = recommender.resolve(**page.query)
-        (qx, qy), = project(recommender.query_vectors([user], [resolved]))
-        points.loc[0] = {"x": qx, "y": qy, "title": "your taste (the query vector)",
-                         "genres": "", "role": "query", "label": "your taste"}
+        query = recommender.query_vectors([user], [resolved])[0]
+        taste = embedding_map.taste_direction(project, query, coordinates, extent_x, extent_y)
     except RecdemoError:
         pass
     # Catalogue first, highlighted points drawn last (on top).
     points = points.sort_values("role", key=lambda r: r != "catalogue", kind="stable")
-    st.altair_chart(charts.embedding_map(points), width="stretch")
+    st.altair_chart(charts.embedding_map(points, None if taste is None else tuple(taste),
+                                         extent_x, extent_y,
+                                         dark=st.context.theme.type == "dark"),
+                    width="stretch")
     st.caption(f"Every movie of {page.dataset.name} as {DISPLAY_NAMES[key]} places it, "
                "flattened to two dimensions (PCA): nearby movies are ones the model treats as "
-               "alike; numbers are the top-10 ranks. Points far outside the view are drawn "
-               "at its edge. Hover for titles; scroll to zoom.")
+               "alike; numbers are the top-10 ranks. The arrow is the direction of your taste: "
+               "movies further along it score higher, as far as two dimensions show. The few "
+               "points far outside the view are drawn at its edge. Hover for titles; scroll to "
+               "zoom.")

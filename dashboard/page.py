@@ -119,22 +119,45 @@ def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
 
     user, history = user_panel(dataset, split,
                                lambda: state.held_out_ranks(folder, "test", dataset.name))
-    if st.toggle("Reveal the held-out next movie", key="reveal"):
+    return {"user_id": user}, history
+
+
+def reveal_panel(dataset, split, query: dict, history: list[int], below) -> None:
+    """The reveal toggle and, once on, the held-out movie and its rank under each model
+    (drawn in the container `below`)."""
+    user = query.get("user_id")
+    if user is None:
+        return
+    if not st.toggle("Reveal the held-out next movie", key="reveal"):
+        return
+    with below:
         models = state.Models(dataset.name).available()
         ranks = {k: int(insights.held_out_ranks(m, split, np.array([user]))[0])
                  for k, m in models.items()}
         held_out_panel(dataset, split, user, ranks,
                        int(catalogue_mask(dataset, dataset.num_items).sum() - len(history)))
-    return {"user_id": user}, history
+
+
+def viewer_label(dataset) -> str:
+    """What the folded-away viewer panel holds, as its title (presenter mode)."""
+    session = st.session_state
+    if session.mode == "user":
+        return f"User {dataset.user_key(session.user_id)}"
+    count = len(session.history)
+    return f"A built history of {count} movie{'s' if count != 1 else ''}"
 
 
 def main() -> None:
     """Lay out the page."""
+    presenting_link = st.query_params.get("present") == "1"
     st.set_page_config(page_title="recdemo: MovieLens recommenders", layout="wide",
-                       page_icon=":material/movie:")
+                       page_icon=":material/movie:",
+                       initial_sidebar_state="collapsed" if presenting_link else "auto")
     # Less empty space above the title: more of the page fits on a projector.
-    st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}"
-            "h1 {font-size: 2.1rem !important;}"
+    compact = st.session_state.get("present", presenting_link)
+    title_style = ("h1 {font-size: 1.5rem !important;} .block-container {padding-top: 2.6rem;}"
+                   if compact else "h1 {font-size: 2.1rem !important;}")
+    st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}" + title_style +
             # The history table (`who.history_html`): the theme's text, hairline rows.
             "table.history {width: 100%; border-collapse: collapse; font-size: 0.9rem;}"
             "table.history th, table.history td {padding: 0.25rem 0.5rem; text-align: left;"
@@ -158,16 +181,27 @@ def main() -> None:
     with share.popover("Share", icon=":material/link:", width="stretch"):
         st.caption("This link reopens exactly this view (copy button on the right):")
         st.code(state.share_link(), language=None, wrap_lines=True)
-    headline(dataset.name)
+    presenting = st.session_state.present
+    if not presenting:
+        headline(dataset.name)
     # A link's problems are said once, on the first page of the session.
     for warning in st.session_state.pop("url_warnings", []):
         st.warning(warning)
-    # Wide grids (compare, map) get two thirds of the page; lists get three fifths.
-    wide = st.session_state.model == urlstate.COMPARE or st.session_state.tab in (
-        "Embedding map", "Quality")
-    who, views = st.columns([1, 2] if wide else [2, 3], gap="medium")
+    if presenting:
+        # The views get the whole width; the viewer folds away above them.
+        viewer, reveal = st.columns([4, 1], vertical_alignment="top")
+        who = viewer.expander(viewer_label(dataset), icon=":material/person:")
+        views = st.container()
+    else:
+        # Wide grids (compare, map) get two thirds of the page; lists get three fifths.
+        wide = st.session_state.model == urlstate.COMPARE or st.session_state.tab in (
+            "Embedding map", "Quality")
+        who, views = st.columns([1, 2] if wide else [2, 3], gap="medium")
+        reveal = who
     with who:
         query, history = who_panel(dataset, split, counts)
+    with reveal:
+        reveal_panel(dataset, split, query, history, views if presenting else reveal)
     # Started only now: importing Keras/JAX competes with drawing for the interpreter.
     state.prefetch(dataset.name, st.session_state.model)
     page = PageContext(dataset, split, counts, query, history)

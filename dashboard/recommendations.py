@@ -44,8 +44,11 @@ def single_list(key: str, recs: list, recommender, page) -> None:
         return
     ids = [r.movie_id for r in recs]
     percentiles = insights.popularity_percentiles(page.counts, recommender.catalogue)
+    compact = st.session_state.get("present", False)
+    # Presenter mode: the heading and the badges share one line.
+    heading = f"#### Top {K} from {DISPLAY_NAMES[key]} " if compact else ""
     st.markdown(
-        f":blue-badge[popularity: percentile {np.mean(percentiles[ids]):.0f}] "
+        f"{heading}:blue-badge[popularity: percentile {np.mean(percentiles[ids]):.0f}] "
         f":violet-badge[{insights.genre_diversity(movies, ids)} genres]",
         help="Popularity percentile: the share of the catalogue watched less often than these "
              "movies, on average (50 = a typical movie, 99 = the blockbusters). Genres: how "
@@ -55,17 +58,27 @@ def single_list(key: str, recs: list, recommender, page) -> None:
     held_out = page.held_out
     top_probability = recs[0].probability or 1.0
     reasons = reasons_for(recommender, page, ids)
+    rows = st.container(gap="xxsmall" if compact else "small")
+    if compact:  # buttons a line high: ten rows fit a 720-pixel screen
+        st.html("<style>[class*='st-key-promote-'] button {min-height: 1.6rem; "
+                "padding-top: 0; padding-bottom: 0;}</style>")
     for rank, rec in enumerate(recs, start=1):
-        with st.container(horizontal=True, vertical_alignment="center", gap="small",
-                          wrap=False):
+        with rows.container(horizontal=True, vertical_alignment="center", gap="small",
+                            wrap=False):
             marker = f" :orange-badge[{markers[rec.movie_id]}]" if rec.movie_id in markers else ""
             hit = (" :blue-badge[:material/target: the held-out movie]"
                    if rec.movie_id == held_out else "")
             why = reason_text(movies, reasons.get(rec.movie_id)) if reasons else ""
-            st.markdown(f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}  \n"
-                        f":gray[{genres_text(movies, rec.movie_id)}{why}]", width="stretch")
-            st.progress(float(np.clip(rec.probability / top_probability, 0.0, 1.0)),
-                        text=f"{rec.probability:.1%}", width=110)
+            title = f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}"
+            bar = float(np.clip(rec.probability / top_probability, 0.0, 1.0))
+            if compact:  # one line a movie; genres and the reason on hover
+                st.markdown(f"{title} :gray[{rec.probability:.1%}]", width="stretch",
+                            help=f"{genres_text(movies, rec.movie_id)}{why}".replace(" · ", "  \n"))
+                st.progress(bar, width=90)
+            else:
+                st.markdown(f"{title}  \n:gray[{genres_text(movies, rec.movie_id)}{why}]",
+                            width="stretch")
+                st.progress(bar, text=f"{rec.probability:.1%}", width=110)
             in_history = st.session_state.mode == "history" and rec.movie_id in page.history
             st.button("", icon=":material/add:", key=f"promote-{key}-{rec.movie_id}",
                       type="tertiary", width="content", disabled=in_history,
@@ -124,7 +137,7 @@ def compare_grid(lists: dict[str, list], page) -> tuple[pd.DataFrame, dict[str, 
     titles = page.dataset.movies["title"].str.replace(r"\s*\(\d{4}\)\s*$", "", regex=True)
     frame = pd.DataFrame({name: pd.Series([titles[m] for m in ids], dtype="object")
                           for name, ids in columns.items()})
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+    frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame, columns
 
 
@@ -136,6 +149,8 @@ def compare_view(lists: dict[str, list], page) -> None:
 
     def colour(column: pd.Series) -> list[str]:
         styles = []
+        if column.name == "rank":
+            return [""] * len(column)
         for movie in ids[column.name][: len(column)]:
             if movie == held_out:
                 styles.append(f"background-color: {HELD_OUT_COLOUR}; font-weight: 700")
@@ -145,10 +160,9 @@ def compare_view(lists: dict[str, list], page) -> None:
                 styles.append("")
         return styles + [""] * (len(column) - len(styles))
 
-    # 40 + 4 x 135 px fits the grid's column at 1280 px wide.
-    width = {name: st.column_config.TextColumn(width=135) for name in frame.columns}
-    st.dataframe(frame.style.apply(colour), height=35 * (len(frame) + 1) + 3, width="stretch",
-                 column_config={"rank": st.column_config.NumberColumn(width=40), **width})
+    # A static table, not `st.dataframe`: long titles wrap instead of being cut, and it is
+    # drawn with the page (the canvas grid showed a placeholder for over a second).
+    st.table(frame.style.apply(colour), border="horizontal", hide_index=True)
     overlap = ", ".join(f"{DISPLAY_NAMES[a]} & {DISPLAY_NAMES[b]}: {n}"
                         for (a, b), n in insights.overlaps(
                             {k: ids[DISPLAY_NAMES[k]] for k in lists}).items())
@@ -170,7 +184,8 @@ def recommendations_tab(page) -> None:
     lists = {key: top_k(rec, page) for key, rec in page.recommenders.items()}
     if len(lists) == 1:
         (key, recs), = lists.items()
-        st.subheader(f"Top {K} from {DISPLAY_NAMES[key]}")
+        if not st.session_state.get("present"):
+            st.subheader(f"Top {K} from {DISPLAY_NAMES[key]}")
         single_list(key, recs, page.recommenders[key], page)
         return
     st.subheader(f"Top {K} from every model")

@@ -201,7 +201,7 @@ def dataset_from_url() -> tuple[str, list[str]]:
 # mode, the movie picker only on its tab). Streamlit deletes a widget's value when the widget
 # is not drawn; assigning the value back each run keeps it, as its docs recommend.
 PERSISTENT_WIDGET_KEYS = ("user_id", "similar_movie", "genres", "exclude_seen", "model", "mode",
-                          "reveal")
+                          "reveal", "present")
 
 
 def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None:
@@ -223,7 +223,7 @@ def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None
     root = retrain.runs_root()
     state.served = {model: str(root / run / "artifact") for model, run in view.served.items()}
     state.run_folder = str(root / view.run) if view.run else None
-    state.reveal = view.reveal
+    state.reveal, state.present = view.reveal, view.present
     state.model, state.mode, state.user_id = view.model, view.mode, view.user
     state.history, state.exclude_seen, state.genres = view.history, view.exclude_seen, view.genres
     state.similar_movie = view.movie
@@ -254,6 +254,7 @@ def current_params() -> dict[str, str | list[str]]:
                          exclude_seen=state.exclude_seen, genres=list(state.genres),
                          movie=state.get("similar_movie"), tab=state.get("tab"),
                          reveal=bool(state.get("reveal")) and state.mode == "user",
+                         present=bool(state.get("present")),
                          run=Path(run).name if run else None,
                          served={model: Path(folder).parent.name
                                  for model, folder in state.get("served", {}).items()})

@@ -46,6 +46,10 @@ def sidebar(genres: list[str]) -> None:
         st.radio("Recommend for", list(MODES), format_func=MODES.get, key="mode")
         st.radio("Model", [*MODELS, urlstate.COMPARE], key="model", format_func=model_label)
         st.toggle("Exclude watched movies", key="exclude_seen")
+        st.toggle("Presenter mode", key="present",
+                  help="For a projector: a whole top 10 or the compare grid fits 1280×720, "
+                       "the user or history folds away above the list, and the sidebar "
+                       "starts closed when the link is opened.")
         st.multiselect("Only these genres", genres, key="genres", placeholder="All genres")
         if state.served:
             st.info("Serving a retrained model for: " + ", ".join(
@@ -141,12 +145,14 @@ def held_out_panel(dataset, split, user: int, ranks: dict[str, int], total: int)
     target = split.test.get(user)
     if target is None:
         return
+    lines = [f"**{movie_label(dataset.movies, target)}** — {genres_text(dataset.movies, target)}"]
+    for key, rank in ranks.items():
+        verdict = ":green-badge[in the top 10]" if rank <= K else ":gray-badge[missed]"
+        lines.append(f"{DISPLAY_NAMES[key]}: rank **{rank}** of {total} {verdict}")
+    # Presenter mode: one line, so that the list under it still fits the screen.
+    separator = " · " if st.session_state.get("present") else "  \n"
     with st.container(border=True):
-        st.markdown(f"**{movie_label(dataset.movies, target)}** — "
-                    f"{genres_text(dataset.movies, target)}")
-        for key, rank in ranks.items():
-            verdict = ":green-badge[in the top 10]" if rank <= K else ":gray-badge[missed]"
-            st.markdown(f"{DISPLAY_NAMES[key]}: rank **{rank}** of {total} {verdict}")
+        st.markdown(separator.join(lines))
 
 
 def add_to_history(movie_id: int) -> None:

@@ -32,6 +32,7 @@ class View:
         movie: the similar-movies anchor.
         tab: the open tab.
         reveal: the held-out movie is revealed.
+        present: presenter mode (compact lists, the controls folded away).
         run: the retrain run this view follows (a run folder's name).
         served: model key -> the run whose retrained model the view serves instead of the
             shipped one.
@@ -47,6 +48,7 @@ class View:
     movie: int | None = None
     tab: str | None = None
     reveal: bool = False
+    present: bool = False
     run: str | None = None
     served: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -142,6 +144,7 @@ def parse_view(params: Mapping[str, list[str]], *, dataset: str, models: Collect
     view.movie = pick("movie", movie_ids, parse_int)
     view.tab = pick("tab", tabs)
     view.reveal = _first(params, "reveal") == "1"
+    view.present = _first(params, "present") == "1"
     runs = runs or {}
     view.run = pick("run", runs, fallback=" (it is no longer on this server)")
     view.served = _served(params.get("serve") or [], models, runs, warnings)
@@ -202,6 +205,8 @@ def to_params(view: View, default_dataset: str) -> dict[str, str | list[str]]:
         params["tab"] = view.tab
     if view.reveal:
         params["reveal"] = "1"
+    if view.present:
+        params["present"] = "1"
     if view.run:
         params["run"] = view.run
     if view.served:

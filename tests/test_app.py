@@ -198,10 +198,27 @@ def test_show_me_a_hit_and_the_held_out_reveal(app):
     at.radio(key="model").set_value("sasrec")
     settle(at)
     assert any("the held-out movie" in row for row in top_titles(at))
-    ranks = [m.value for m in at.markdown if "rank **" in m.value]
+    ranks = [line for m in at.markdown for line in m.value.split("  \n") if "rank **" in line]
     assert len(ranks) == 3 and sum("in the top 10" in r for r in ranks) >= 1
     # The reveal is drawn in place, not in a second "Reveal" expander.
     assert not [e for e in at.expander if "Reveal" in e.label]
+
+
+def test_presenter_mode_folds_the_controls_away_and_keeps_one_line_a_movie(app):
+    at = app(user="7", model="sasrec", present="1")
+    assert at.session_state.present and at.query_params["present"] == "1"
+    # The user panel is folded into an expander named after the user; the headline is gone.
+    assert [e.label for e in at.expander if e.label == "User 7"]
+    assert not any("2.6×" in c.value or "as often as" in c.value for c in at.caption)
+    rows = top_titles(at)
+    assert len(rows) == 10 and all("\n" not in row for row in rows)
+    # Genres and the reason move to the row's tooltip, labelled as before.
+    helps = [m.help for m in at.markdown if m.value in rows]
+    assert all(h for h in helps) and any("rests on" in h for h in helps)
+    at.toggle(key="present").set_value(False)
+    settle(at)
+    assert "present" not in at.query_params
+    assert any("\n" in row for row in top_titles(at))  # two lines a movie again
 
 
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
@@ -303,8 +320,8 @@ def test_the_retrain_form_quotes_this_servers_measured_epochs(app, tmp_path):
 
 def test_compare_mode_is_one_rank_by_model_grid(app):
     at = app(model="compare", user="3")
-    grid = [d.value for d in at.dataframe if "Most popular" in d.value.columns][0]
-    assert list(grid.columns) == ["Two-tower", "GRU4Rec", "SASRec", "Most popular"]
+    grid = [t.value for t in at.table if "Most popular" in t.value.columns][0]
+    assert list(grid.columns) == ["rank", "Two-tower", "GRU4Rec", "SASRec", "Most popular"]
     assert len(grid) == 10 and grid.notna().all().all()
     assert any("shared movies" in m.value for m in at.markdown)
 
@@ -414,16 +431,48 @@ def test_quality_tab_headline_table_and_curves(app):
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 6
 
 
-def test_embedding_map_draws_the_whole_catalogue(app, real_data):
-    at = app(tab="Embedding map")
-    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
-    assert len(charts) == 1
+def _map_layers(at) -> dict:
+    """The embedding map's data, by what each layer holds."""
     import pyarrow as pa
 
-    layers = [pa.ipc.open_stream(d.data.data).read_all() for d in charts[0].proto.datasets]
-    catalogue, highlighted, labels = (t.num_rows for t in layers)
-    assert catalogue + highlighted == len(real_data[0].movies) + 1  # every movie + the query
-    assert labels == 10 + 1  # the top 10 (by rank) and the query are labelled
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+              for d in charts[0].proto.datasets]
+    return {"spec": spec, "tables": tables}
+
+
+def test_embedding_map_draws_the_whole_catalogue_and_the_taste_in_view(app, real_data):
+    at = app(tab="Embedding map", user="7")
+    found = _map_layers(at)
+    points = max(found["tables"], key=len)
+    catalogue = points[points.role == "catalogue"]
+    shown = [t for t in found["tables"] if "role" in t and len(t) < len(points)
+             and not (t.role == "catalogue").any()]
+    highlighted = max(shown, key=len)
+    # Every movie once; the history (minus what the top 10 took over) and the top 10 on top.
+    assert len(catalogue) + len(highlighted) == len(real_data[0].movies)
+    assert (highlighted.role == "top 10").sum() == 10 and "held out" not in set(highlighted.role)
+    assert sorted(highlighted.label[highlighted.label != ""].astype(int)) == list(range(1, 11))
+    text = json.dumps(found["spec"])
+    assert '"held out"' not in text  # nothing about the held-out movie before the reveal
+    arrow = next(t for t in found["tables"] if "x2" in t)
+    domain = [layer["encoding"]["x"]["scale"]["domain"] for layer in found["spec"]["layer"]
+              if "x" in layer.get("encoding", {})][0]
+    assert domain[0] < arrow.x2[0] < domain[1]
+    # Every point is inside the view, markers whole.
+    assert points.x.between(*domain).all()
+
+
+def test_the_revealed_held_out_movie_shows_on_the_map(app, real_data):
+    at = app(tab="Embedding map", user="7", reveal="1", model="sasrec")
+    highlighted = [t for t in _map_layers(at)["tables"] if "role" in t
+                   and (t.role == "held out").any()]
+    held_out = real_data[1].test[7]
+    assert len(highlighted) == 1 and highlighted[0].title[highlighted[0].role == "held out"
+                                                         ].tolist() == [
+        real_data[0].movies.loc[held_out, "title"]]
 
 
 def _shipped_copy(tmp_path, monkeypatch):

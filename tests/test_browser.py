@@ -143,3 +143,33 @@ def test_a_presenter_session(served_app, browser):
     _idle(page)
     body = page.inner_text("body")
     assert "Traceback" not in body and "Fargo" in body and "as often as" in body
+
+
+FITS_720P = """() => {
+  const rows = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .filter(e => /^10\\. /.test(e.innerText));
+  const grid = document.querySelector('[data-testid="stTable"]');
+  const last = rows.length ? rows[0] : grid;
+  return last ? last.getBoundingClientRect().bottom : null;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_presenter_mode_fits_a_whole_top_10_on_a_720p_projector(served_app, browser, theme):
+    url, _ = served_app
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, color_scheme=theme)
+    for name, query in (("list", "user=7&present=1"),
+                        ("compare", "model=compare&user=3&present=1"),
+                        ("history", "mode=history&history=50,172,181,1,98,127&present=1")):
+        page.goto(f"{url}/?{query}")
+        _idle(page)
+        page.wait_for_timeout(800)
+        bottom = page.evaluate(FITS_720P)
+        page.screenshot(path=str(SHOTS / f"1280x720-presenter-{name}-{theme}.png"))
+        assert bottom is not None and bottom <= 720, f"{name}: the list ends at {bottom}px"
+        # The controls are folded away: the sidebar starts closed.
+        assert page.evaluate("""() => {
+          const bar = document.querySelector('[data-testid="stSidebar"]');
+          return !bar || bar.getBoundingClientRect().right <= 1
+                 || bar.getAttribute('aria-expanded') === 'false';
+        }""")
