@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 
 CURVE_LABELS = {"train_loss": "training loss", "val_loss": "validation loss"}
+# Fixed per curve, so that neither theme swaps them.
+CURVE_COLOURS = {"training loss": "#3b82f6", "validation loss": "#f97316"}
+SELECTED_COLOUR = "#a855f7"
 ROLE_COLOURS = {"history": "#3b82f6", "top 10": "#f97316", "held out": "#16a34a",
                 "your taste": "#e11d48"}
 ROLE_SHAPES = {"history": "square", "top 10": "diamond", "held out": "circle",
@@ -18,35 +21,49 @@ CATALOGUE_COLOUR = "#9ca3af"
 MAP_HEIGHT = 400
 
 
+def _title(text: str, about: str, best_epoch: int | None) -> alt.TitleParams:
+    """The chart's title and, under it, what it shows: an exported PNG says which model on
+    which data, and the dashed line is explained here rather than labelled over the curves."""
+    lines = [about] if about else []
+    if best_epoch:
+        lines.append(f"dashed: the selected epoch ({best_epoch})")
+    return alt.TitleParams(text, subtitle=lines, anchor="start")
+
+
 def _selected_epoch_rule(best_epoch: int | None) -> alt.Chart | None:
     if not best_epoch:
         return None
-    marker = pd.DataFrame({"epoch": [best_epoch], "label": [f"selected epoch {best_epoch}"]})
-    rule = alt.Chart(marker).mark_rule(strokeDash=[4, 3], color="#a855f7").encode(x="epoch:Q")
-    # Left of the rule: the selected epoch is often the last one, at the chart's right edge.
-    text = alt.Chart(marker).mark_text(align="right", dx=-4, dy=-6, color="#a855f7").encode(
-        x="epoch:Q", y=alt.value(8), text="label:N")
-    return rule + text
+    marker = pd.DataFrame({"epoch": [best_epoch]})
+    return alt.Chart(marker).mark_rule(strokeDash=[4, 3], color=SELECTED_COLOUR).encode(
+        x="epoch:Q", tooltip=alt.Tooltip("epoch:Q", title="selected epoch"))
 
 
-def loss_chart(history: list[dict], best_epoch: int | None = None) -> alt.Chart:
-    """Training and validation loss per epoch, the selected epoch marked."""
+def loss_chart(history: list[dict], best_epoch: int | None = None, about: str = "") -> alt.Chart:
+    """Training and validation loss per epoch, the selected epoch marked.
+
+    Args:
+        about: which model on which data (`SASRec · ml-100k`), under the title.
+    """
     frame = pd.DataFrame(history)
     long = frame.melt("epoch", list(CURVE_LABELS), var_name="curve", value_name="loss")
     long["curve"] = long["curve"].map(CURVE_LABELS)
-    chart = alt.Chart(long, title="Loss").mark_line(point=True).encode(
+    curves = list(CURVE_COLOURS)
+    chart = alt.Chart(long, title=_title("Loss", about, best_epoch)).mark_line(
+        point=True).encode(
         x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=1)),
         y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
-        color=alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("curve:N", title=None, scale=alt.Scale(
+            domain=curves, range=[CURVE_COLOURS[c] for c in curves]),
+            legend=alt.Legend(orient="bottom", labelLimit=0, direction="horizontal")),
         tooltip=["epoch", "curve", alt.Tooltip("loss:Q", format=".4f")])
     rule = _selected_epoch_rule(best_epoch)
     return (chart + rule if rule is not None else chart).properties(height=240)
 
 
-def ndcg_chart(history: list[dict], best_epoch: int | None = None) -> alt.Chart:
+def ndcg_chart(history: list[dict], best_epoch: int | None = None, about: str = "") -> alt.Chart:
     """Validation NDCG@10 per epoch (what selects the epoch), the selected epoch marked."""
     frame = pd.DataFrame(history)
-    chart = alt.Chart(frame, title="Validation NDCG@10").mark_line(
+    chart = alt.Chart(frame, title=_title("Validation NDCG@10", about, best_epoch)).mark_line(
         point=True, color="#22a05a").encode(
         x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=1)),
         y=alt.Y("val_ndcg10:Q", title="validation NDCG@10"),

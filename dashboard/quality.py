@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import streamlit as st
 
+from dashboard.export import export_buttons
 from dashboard.state import POPULAR, artifact_json, paired
-from recdemo import RecdemoError, artifacts, report, verdict
+from recdemo import RecdemoError, artifacts, report, slides, verdict
 from recdemo.models import DISPLAY_NAMES, MODELS
 
 PROTOCOL_HELP = (
@@ -111,7 +112,8 @@ def served_rows(folders: dict[str, str], dataset_name: str) -> tuple[dict, dict]
 def quality_tab(page) -> None:
     """Headline, metrics table, curves and provenance of the served artifacts."""
     try:
-        headline(page.dataset.name)
+        if st.session_state.get("present"):  # the page's own headline is hidden then
+            headline(page.dataset.name)
         metrics, labels = served_rows(page.folders, page.dataset.name)
         frame = metrics_frame(metrics, labels)
     except (RecdemoError, KeyError, TypeError, ValueError) as exc:
@@ -130,15 +132,29 @@ def quality_tab(page) -> None:
             format="%.3f", help="Like the hit rate, but a hit at rank 1 counts 1, at rank 10 "
                                 "about 0.29."),
         "× most popular": st.column_config.NumberColumn(format="%.2f×")})
+    title = f"Held-out quality of the models on {page.dataset.name}"
+    protocol = (f"{page.dataset.name} · leave-one-out: each user's last movie, ranked against "
+                f"the whole catalogue minus what they watched · test split")
+    export_buttons("quality", title, page, frame, lambda title, sub: slides.table_chart(
+        slide_frame(frame), title, sub, cell_width=190), subtitle=protocol)
     compare_models(page)
     for key, folder in page.folders.items():
         try:
-            model_curves(key, folder)
+            model_curves(key, folder, page.dataset.name)
         except (RecdemoError, KeyError, TypeError, ValueError) as exc:
             st.warning(f"{DISPLAY_NAMES[key]}: training record unreadable ({exc}).")
 
 
-def model_curves(key: str, folder: str) -> None:
+def slide_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metrics table as a slide shows it: three decimals, the ratio with its `×`."""
+    shown = frame.copy()
+    for column in ("hit rate @10", "NDCG@10", "validation NDCG@10"):
+        shown[column] = shown[column].map("{:.3f}".format)
+    shown["× most popular"] = shown["× most popular"].map("{:.2f}×".format)
+    return shown
+
+
+def model_curves(key: str, folder: str, dataset_name: str) -> None:
     """Loss and validation NDCG@10 side by side, each as wide as its column."""
     from dashboard import charts  # Altair (~0.2 s): imported when a chart is drawn
 
@@ -150,8 +166,9 @@ def model_curves(key: str, folder: str) -> None:
     st.markdown(f"#### {DISPLAY_NAMES[key]}")
     best = provenance.get("best_epoch")
     left, right = st.columns(2)
-    left.altair_chart(charts.loss_chart(history, best), width="stretch")
-    right.altair_chart(charts.ndcg_chart(history, best), width="stretch")
+    about = f"{DISPLAY_NAMES[key]} on {dataset_name} (seed {provenance['seed']})"
+    left.altair_chart(charts.loss_chart(history, best, about), width="stretch")
+    right.altair_chart(charts.ndcg_chart(history, best, about), width="stretch")
     note = (f" Then retrained on train + validation for {best} epochs (the curves show the "
             "selection run)." if refit else "")
     with st.expander(f"{DISPLAY_NAMES[key]}: how it was trained"):

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
-from recdemo import attribution, insights
+from recdemo import attribution, insights, slides
 from recdemo.models import DISPLAY_NAMES
 
 AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
@@ -95,6 +96,10 @@ def single_list(key: str, recs: list, recommender, page) -> None:
                  if reasons is None else "")
     st.caption(f"The percentage is the model's estimate that this is the next movie watched, "
                f"{among}; the bar compares it with the first pick.{explained}")
+    title = f"Top {K} from {DISPLAY_NAMES[key]} for {who_text(page).split(' (')[0]}"
+    frame = slides.list_frame(recs, movies, reasons)
+    export_buttons(f"list-{key}", title, page, frame, lambda title, sub: slides.list_chart(
+        frame, title, sub, held_out))
 
 
 def reasons_for(recommender, page, ids: list[int]) -> dict | None:
@@ -171,6 +176,12 @@ def compare_view(lists: dict[str, list], page) -> None:
     if held_out is not None:
         legend += " :blue-badge[the held-out movie]"
     st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}.")
+    title = f"Top {K} from every model for {who_text(page).split(' (')[0]}"
+    shades = pd.DataFrame({name: [-1 if m == held_out else
+                                  (0 if name == "Most popular" else votes.get(m, 0))
+                                  for m in movie_ids] for name, movie_ids in ids.items()})
+    export_buttons("grid", title, page, frame, lambda title, sub: slides.table_chart(
+        frame, title, sub, shades, cell_width=240))
 
 
 def recommendations_tab(page) -> None:

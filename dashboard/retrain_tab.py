@@ -169,8 +169,9 @@ def show_progress(folder: Path, progress: dict) -> None:
     history = progress.get("history") or []
     if history:
         left, right = st.columns(2)
-        left.altair_chart(charts.loss_chart(history), width="stretch")
-        right.altair_chart(charts.ndcg_chart(history), width="stretch")
+        about = f"{model} retrained on {st.session_state.dataset} (this run)"
+        left.altair_chart(charts.loss_chart(history, about=about), width="stretch")
+        right.altair_chart(charts.ndcg_chart(history, about=about), width="stretch")
     if status == "failed":
         st.error(f"Training failed: {progress.get('error', 'unknown error')}")
     elif status == "cancelled":

@@ -221,6 +221,19 @@ def test_presenter_mode_folds_the_controls_away_and_keeps_one_line_a_movie(app):
     assert any("\n" in row for row in top_titles(at))  # two lines a movie again
 
 
+def test_every_view_exports_a_titled_slide_and_csv(app):
+    for params, title in (({"user": "7", "model": "sasrec"}, "Top 10 from SASRec for user 7"),
+                          ({"user": "7", "model": "compare"},
+                           "Top 10 from every model for user 7"),
+                          ({"tab": "Quality"}, "Held-out quality of the models on ml-100k")):
+        at = app(**params)
+        buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+        assert set(buttons) == {"Slide (PNG)", "Data (CSV)"}, params
+        help_text = buttons["Slide (PNG)"].help
+        assert title in help_text and "ml-100k" in help_text
+        assert buttons["Data (CSV)"].url  # the CSV is ready; the PNG is drawn on click
+
+
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
     """A finished retrain run of `model` whose artifact is the shipped one, its per-user
     validation ranks (and their means) replaced by `valid_ranks`."""
@@ -414,8 +427,14 @@ def test_similar_movies_show_their_numbers(app):
 
 def test_quality_tab_headline_table_and_curves(app):
     at = app(tab="Quality")
-    assert any("×** as often as the ten most popular" in m.value and "interval" in m.value
-               for m in at.markdown)
+    # Said once: in the page's caption, not again as the tab's heading.
+    said = [e.value for e in [*at.markdown, *at.caption]
+            if "×** as often as the ten most popular" in e.value and "interval" in e.value]
+    assert len(said) == 1
+    # Presenter mode hides the page's headline, so the tab carries it.
+    shown = app(tab="Quality", present="1")
+    assert [m.value for m in shown.markdown if "×** as often as" in m.value]
+    assert not [c.value for c in shown.caption if "×** as often as" in c.value]
     table = [d.value for d in at.dataframe if "hit rate @10" in d.value.columns][0]
     assert list(table["model"]) == ["Two-tower", "GRU4Rec", "SASRec", "Most popular"]
     assert "over 3 seeds" in table["recipe's hit rate"][2]

@@ -173,3 +173,18 @@ def test_presenter_mode_fits_a_whole_top_10_on_a_720p_projector(served_app, brow
           return !bar || bar.getBoundingClientRect().right <= 1
                  || bar.getAttribute('aria-expanded') === 'false';
         }""")
+
+
+def test_the_slide_button_downloads_the_titled_png(served_app, browser):
+    url, _ = served_app
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page.goto(f"{url}/?user=7&model=compare")
+    _idle(page)
+    button = page.get_by_role("button", name="Slide (PNG)").first
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    path = download.value.path()
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert download.value.suggested_filename.startswith("recdemo-ml-100k-Top-10-from-every")

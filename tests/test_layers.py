@@ -23,6 +23,7 @@ LAYERS = {
     "training and evaluation": ("recdemo.training", "recdemo.evaluation", "recdemo.verdict"),
     "artifacts": ("recdemo.artifacts",),
     "serving": ("recdemo.serving", "recdemo.experiment", "recdemo.retrain", "recdemo.report",
+                "recdemo.slides",
                 "recdemo.scale"),
     "entry points": ("recdemo.cli", "recdemo.__main__", "recdemo.bench", "recdemo.benchmark",
                      "dashboard", "streamlit_app"),
