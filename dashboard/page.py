@@ -74,8 +74,8 @@ def missing_data_page(dataset_name: str, error: RecdemoError) -> None:
     if is_own_data(dataset_name):
         st.title(f":material/dataset: {dataset_name} cannot be read")
         st.error(str(error))
-        st.markdown("Fix the file and reload the page (the layout is in the README's *Your own "
-                    "data*), or [open MovieLens 100k](?dataset=ml-100k) instead.")
+        st.markdown("Fix the file and reload the page (the layout is in docs/data.md), or "
+                    "[open MovieLens 100k](?dataset=ml-100k) instead.")
         return
     st.title(":material/movie: recdemo needs MovieLens")
     st.error(str(error))

@@ -131,7 +131,7 @@ def run_train(args) -> None:
     from recdemo.experiment import train_and_save
     from recdemo.serving import load_data
 
-    # A multi-host run (README, Scaling) joins its process group before JAX does anything.
+    # A multi-host run (docs/scaling.md) joins its process group before JAX does anything.
     distributed.initialize_from_env()
     writer = distributed.is_writer()
     dataset, split = load_data(args.dataset, args.data_dir)

@@ -50,8 +50,8 @@ def files_of(path: str | os.PathLike) -> tuple[Path, Path | None]:
         return path, None
     found = [path / name for name in INTERACTIONS if (path / name).is_file()]
     if not found:
-        raise RecdemoError(f"No {' or '.join(INTERACTIONS)} in {path} (see the README's "
-                           f"'Your own data' for the layout).")
+        raise RecdemoError(f"No {' or '.join(INTERACTIONS)} in {path} (see docs/data.md "
+                           f"for the layout).")
     items = [path / name for name in ITEMS if (path / name).is_file()]
     return found[0], items[0] if items else None
 
