@@ -26,8 +26,10 @@ import numpy as np
 
 from recdemo import RecdemoError
 from recdemo.display import markdown_table
+from recdemo.models import MODELS
 
-FULL = {"two_tower": "softmax", "gru4rec": "ce", "sasrec": "ce"}
+# Every model's full catalogue softmax, against its sampled one.
+LOSSES = ("softmax", "sampled")
 SHAPE = {"embedding_dim": 64, "max_len": 50}
 ML20M = {"users": 138_493, "items": 26_744, "interactions": 20_000_263}
 
@@ -41,13 +43,14 @@ def train_steps(data: str, model_key: str, loss: str, steps: int, batch_size: in
     """Time `steps` training steps of one model and objective on `data` (in this process)."""
     import keras
 
-    from recdemo.models import build_model
+    from recdemo.epochs import padded_to_batches, take_rows
+    from recdemo.models import build_model, hyperparameters
     from recdemo.serving import load_data
-    from recdemo.training import padded_to_batches, take_rows
 
     dataset, split = load_data(f"custom:{data}")
     keras.utils.set_random_seed(0)
-    shape = {k: v for k, v in SHAPE.items() if k != "max_len" or model_key != "two_tower"}
+    accepted = hyperparameters(MODELS[model_key])
+    shape = {k: v for k, v in SHAPE.items() if k in accepted}
     model = build_model(model_key, dataset, loss=loss, num_negatives=num_negatives, **shape)
     model.compile_for_training(1e-3)
     x, y, w = padded_to_batches(*model.training_examples(split, np.random.default_rng(0)),
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="a custom-data folder "
                         "(python -m recdemo.powerlaw writes one)")
-    parser.add_argument("--models", nargs="+", default=list(FULL), choices=list(FULL))
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--num-negatives", type=int, default=100)
@@ -153,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     training = [_in_subprocess(args, key, loss) for key in args.models
-                for loss in (FULL[key], "sampled")]
+                for loss in LOSSES]
     serving = top_k_latency()
     paper = [on_paper(ML20M, args.batch_size, SHAPE["max_len"], args.num_negatives)]
     report = {"training": training, "top_k": serving, "ml_20m_on_paper": paper,

@@ -1,8 +1,9 @@
-"""Training: fit one model on the train part with early stopping on validation NDCG@10.
+"""Training: one Keras `fit` of one model on the train part, selected on validation NDCG@10.
 
-The test part is never looked at here. Each epoch is one `fit` call on freshly built NumPy
-examples (so SASRec-BCE negatives are resampled every epoch), followed by the validation loss
-and the validation ranking metrics computed through the serving path.
+The test part is never looked at here. Batches come from `recdemo.epochs.EpochBatches` (fresh
+examples every epoch, so sampled negatives are resampled); after each epoch
+`recdemo.callbacks.RankingValidation` ranks the validation targets through the serving path,
+`EarlyStopping` keeps the best epoch's weights and `TerminateOnNaN` stops a diverging run.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import keras
 import numpy as np
 
 from recdemo import RecdemoError
+from recdemo.callbacks import EpochLog, RankingValidation
 from recdemo.dataset import Dataset
-from recdemo.distributed import host_copy, local_batches, process_count
-from recdemo.evaluation import ranks_with_loss
-from recdemo.metrics import ranking_metrics
+from recdemo.distributed import local_batches, process_count
+from recdemo.epochs import EpochBatches, Resample, padded_to_batches, take_rows
 from recdemo.models import RetrievalModel, build_model
-from recdemo.models.objectives import CatalogueSoftmax, SampledSoftmax
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_number
@@ -70,19 +70,6 @@ class TrainConfig:
 
 
 @dataclasses.dataclass
-class EpochLog:
-    """What one epoch measured."""
-
-    epoch: int
-    train_loss: float
-    val_loss: float
-    val_hr10: float
-    val_ndcg10: float
-    val_mrr: float
-    seconds: float
-
-
-@dataclasses.dataclass
 class TrainResult:
     """A trained model (best validation epoch restored) and how it got there.
 
@@ -104,37 +91,24 @@ class TrainResult:
     valid_ranks: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConfig,
-                rng: np.random.Generator):
-    """Yield after each one-epoch `fit` on freshly built examples, with its train loss."""
-    for _ in range(config.epochs):
-        x, y, w = padded_to_batches(*model.training_examples(split, rng), config.batch_size)
-        # Shuffled here rather than by `fit`, so every process of a multi-host run takes its
-        # share of the same batches (`distributed.local_batches`).
-        rows = local_batches(rng.permutation(len(w)), config.batch_size)
-        x, y, w = take_rows(rows, x, y, w)
-        fitted = model.fit(x, y, sample_weight=w, epochs=1, shuffle=False, verbose=0,
-                           batch_size=config.batch_size // process_count())
-        loss = float(fitted.history["loss"][-1])
-        if not np.isfinite(loss):
-            raise RecdemoError(f"Training diverged: the train loss became {loss}. Lower the "
-                               f"learning rate (now {config.learning_rate}).")
-        yield loss
+def fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConfig,
+               rng: np.random.Generator, epochs: int, callbacks=()) -> keras.callbacks.History:
+    """One Keras `fit` of `epochs` epochs over batches rebuilt every epoch (`EpochBatches`).
 
-
-def _ranking_loss(objective, seed: int):
-    """The per-row validation loss from ranking scores: the objective's own for a sampled
-    softmax (the same negatives every epoch, so epochs compare), else None (the full
-    softmax's)."""
-    if isinstance(objective, SampledSoftmax):
-        return functools.partial(objective.ranking_loss, rng=np.random.default_rng(seed))
-    return None
-
-
-def take_rows(rows: np.ndarray, x, y, weights) -> tuple:
-    """`(x, y, sample_weight)` at `rows` (x may be a dict of arrays); copies."""
-    x = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
-    return x, y[rows], weights[rows]
+    Raises:
+        RecdemoError: the train loss became non-finite.
+    """
+    batches = EpochBatches(model, split, config.batch_size, rng)
+    # `shuffle=False`: the batches are already in the order `rng` drew (Keras would reorder
+    # them with Python's global `random`, which no seed of this run controls).
+    fitted = model.fit(batches, epochs=epochs, verbose=0, shuffle=False,
+                       callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(),
+                                  Resample(batches)])
+    losses = fitted.history.get("loss", [])
+    if losses and not np.isfinite(losses[-1]):
+        raise RecdemoError(f"Training diverged: the train loss became {losses[-1]}. Lower the "
+                           f"learning rate (now {config.learning_rate}).")
+    return fitted
 
 
 def _evaluate(model: RetrievalModel, x, y, weights) -> float:
@@ -143,24 +117,6 @@ def _evaluate(model: RetrievalModel, x, y, weights) -> float:
     x, y, weights = take_rows(local_batches(np.arange(len(weights)), _EVAL_BATCH), x, y, weights)
     return model.evaluate(x, y, sample_weight=weights, verbose=0,
                           batch_size=_EVAL_BATCH // process_count())
-
-
-def padded_to_batches(x, y, weights: np.ndarray, batch_size: int) -> tuple:
-    """The examples with weight-0 copies of the first rows appended up to a multiple of
-    `batch_size`.
-
-    Data parallelism shards every batch evenly across devices, so a short last batch would not
-    split; padding with rows that weigh nothing (the losses reduce by `mean_with_sample_weight`)
-    keeps every batch full and leaves the loss unchanged. It is applied on one device as well,
-    so a seed gives the same batches, and the same curve, on any device count.
-    """
-    count = len(weights)
-    extra = -count % batch_size
-    if not extra:
-        return x, y, weights
-    x, y, weights = take_rows(np.r_[np.arange(count), np.arange(extra) % count], x, y, weights)
-    weights[count:] = 0
-    return x, y, weights
 
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
@@ -193,8 +149,7 @@ def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
     """A seeded, built model compiled for `split` (which sizes the schedule's steps)."""
     keras.utils.set_random_seed(config.seed)
     model = build_model(model_key, dataset, **hyperparameters)
-    if isinstance(model.objective, SampledSoftmax):
-        model.objective.adapt(split.train_counts(model.num_items))
+    model.objective.adapt(split.train_counts(model.num_items))
     rows = len(model.training_examples(split, np.random.default_rng(0))[1])
     steps_per_epoch = -(-rows // config.batch_size)
     model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
@@ -233,58 +188,41 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
 
 
 def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phase):
-    """`train` inside the chosen distribution scope."""
+    """`train` inside the chosen distribution scope: one `fit` with the ranking validation,
+    early stopping on validation NDCG@10 (best weights restored) and a stop on a NaN loss."""
     started = time.perf_counter()
     model = _fresh_model(model_key, dataset, hyperparameters, config, split)
     rng = np.random.default_rng(config.seed)
-    # A softmax-trained model's validation loss (full or sampled) comes with the validation
-    # ranking (one forward pass at the last position); other objectives are evaluated on their
-    # own examples.
-    softmax = isinstance(model.objective, (CatalogueSoftmax, SampledSoftmax))
-    if not softmax:
-        val_x, val_y, val_w = padded_to_batches(
+    objective, example_loss = model.objective, None
+    if not objective.loss_from_ranking:
+        examples = padded_to_batches(
             *model.validation_examples(split, np.random.default_rng(config.seed)), _EVAL_BATCH)
-    recommender = Recommender(model, dataset, split)
-    history, best_weights, best_epoch, best_metrics = [], None, 0, {"ndcg@10": -1.0}
-    best_ranks = None
+
+        def example_loss():
+            return _evaluate(model, *examples)
+    validation = RankingValidation(
+        Recommender(model, dataset, split),
+        functools.partial(objective.ranking_loss_function, config.seed),
+        example_loss, on_epoch, config.epochs, config.learning_rate)
+    # patience 0 means "run every epoch"; the best epoch's weights are restored either way.
+    stopping = keras.callbacks.EarlyStopping(
+        monitor="val_ndcg10", mode="max", patience=config.patience or config.epochs,
+        restore_best_weights=True)
     on_phase("training")
-    epoch_start = time.perf_counter()
-    for epoch, train_loss in enumerate(_fit_epochs(model, split, config, rng), start=1):
-        recommender = recommender.refreshed()
-        if not np.isfinite(recommender.item_table).all():
-            raise RecdemoError(f"Training diverged at epoch {epoch}: the item embeddings hold "
-                               f"non-finite values. Lower the learning rate.")
-        users, ranks, softmax_loss = ranks_with_loss(recommender, "valid", _ranking_loss(
-            model.objective, config.seed))
-        metrics = ranking_metrics(ranks)
-        val_loss = softmax_loss if softmax else _evaluate(model, val_x, val_y, val_w)
-        log = EpochLog(epoch, train_loss, float(val_loss), metrics["hr@10"],
-                       metrics["ndcg@10"], metrics["mrr"], time.perf_counter() - epoch_start)
-        history.append(log)
-        if on_epoch:
-            on_epoch(log, config.epochs)
-        # A NaN metric compares False, so a diverged epoch can never be selected.
-        if metrics["ndcg@10"] > best_metrics["ndcg@10"]:
-            best_metrics, best_epoch, best_ranks = metrics, epoch, (users, ranks)
-            best_weights = [host_copy(v) for v in model.weights]
-        elif config.patience and epoch - best_epoch >= config.patience:
-            break
-        epoch_start = time.perf_counter()
-    if best_weights is None:
-        raise RecdemoError("Training produced no usable epoch: every validation score was "
-                           "non-finite. Lower the learning rate.")
-    model.set_weights(best_weights)
+    fit_epochs(model, split, config, rng, config.epochs, [validation, stopping])
+    if validation.best_ranks is None:
+        raise RecdemoError("Training produced no usable epoch. Lower the learning rate.")
+    best_epoch = validation.best_epoch
     refit = model.refits_on_validation
     if refit:
         # A user-id model can only use the validation interaction at test time by training on
         # it: refit with the selected epoch count on train + validation (selection stays on
-        # the validation run above; the test part is still never seen).
+        # the validation run above; the test part is still never seen), on the same schedule
+        # (horizon `config.epochs`) stopped at the selected epoch.
         on_phase("refit")
-        # The same schedule (horizon `config.epochs`), stopped at the selected epoch.
         refit_split = split.with_valid_in_train()
         model = _fresh_model(model_key, dataset, hyperparameters, config, refit_split)
-        refit_config = dataclasses.replace(config, epochs=best_epoch)
-        for _ in _fit_epochs(model, refit_split, refit_config, rng):
-            pass
-    return TrainResult(model, Recommender(model, dataset, split), history, best_epoch,
-                       time.perf_counter() - started, best_metrics, refit, best_ranks)
+        fit_epochs(model, refit_split, config, rng, best_epoch)
+    return TrainResult(model, Recommender(model, dataset, split), validation.history,
+                       best_epoch, time.perf_counter() - started, validation.best_metrics,
+                       refit, validation.best_ranks)

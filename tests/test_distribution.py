@@ -15,8 +15,8 @@ from conftest import ROOT
 
 from recdemo import RecdemoError
 from recdemo.distributed import initialize_from_env, local_batches
+from recdemo.epochs import padded_to_batches
 from recdemo.serving import load_recommender
-from recdemo.training import padded_to_batches
 
 TRAIN = ["-m", "recdemo", "train", "--model", "sasrec", "--preset", "quick", "--epochs", "3",
          "--batch-size", "16", "--embedding-dim", "8", "--num-heads", "1", "--max-len", "6",

@@ -7,12 +7,8 @@ import keras_rs
 import numpy as np
 import pytest
 
-from recdemo.models.objectives import (
-    MASKED_LOGIT,
-    CatalogueSoftmax,
-    SampledSoftmax,
-    sample_negatives,
-)
+from recdemo.models.objectives import CatalogueSoftmax, sample_negatives
+from recdemo.models.sampled_softmax import MASKED_LOGIT, SampledSoftmax
 
 
 def _fixed(objective: SampledSoftmax, negatives) -> SampledSoftmax:

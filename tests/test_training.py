@@ -57,13 +57,13 @@ def test_only_user_id_models_refit_on_validation_for_the_selected_epochs(
 
     dataset, split = synthetic_data
     fits = []
-    real = training._fit_epochs
+    real = training.fit_epochs
 
-    def recording(model, fit_split, config, rng):
-        fits.append((fit_split, config.epochs))
-        return real(model, fit_split, config, rng)
+    def recording(model, fit_split, config, rng, epochs, callbacks=()):
+        fits.append((fit_split, epochs))
+        return real(model, fit_split, config, rng, epochs, callbacks)
 
-    monkeypatch.setattr(training, "_fit_epochs", recording)
+    monkeypatch.setattr(training, "fit_epochs", recording)
     result = train(model_key, dataset, split, TINY[model_key],
                    TrainConfig(epochs=4, batch_size=16, learning_rate=0.05, patience=0, seed=0))
     assert result.refit is refits and fits[0] == (split, 4)
@@ -75,6 +75,31 @@ def test_only_user_id_models_refit_on_validation_for_the_selected_epochs(
         assert refit_split.test == split.test and not refit_split.valid  # ...test never
     else:
         assert len(fits) == 1
+
+
+def test_every_epoch_trains_on_fresh_examples_and_no_draw_is_wasted(synthetic_data,
+                                                                    monkeypatch):
+    """One build of examples per epoch trained: none for Keras' look at the data's structure
+    before the first epoch, none after the last (a refit continues the same stream)."""
+    from recdemo import epochs
+
+    dataset, split = synthetic_data
+    built = []
+    real = epochs.EpochBatches._examples
+
+    def counting(self):
+        if self._epoch is None:
+            built.append(self.split)
+        return real(self)
+
+    monkeypatch.setattr(epochs.EpochBatches, "_examples", counting)
+    result = train("gru4rec", dataset, split, TINY["gru4rec"],
+                   TrainConfig(epochs=6, batch_size=8, learning_rate=0.05, patience=1, seed=3))
+    assert len(built) == len(result.history) < 6  # stopped early, one build an epoch
+    built.clear()
+    result = train("two_tower", dataset, split, TINY["two_tower"],
+                   TrainConfig(epochs=3, batch_size=16, learning_rate=0.05, patience=0, seed=0))
+    assert [s is split for s in built] == [True] * 3 + [False] * result.best_epoch
 
 
 def test_a_diverging_run_fails_with_one_clear_line(synthetic_data):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from recdemo.models.objectives import SAMPLERS, CatalogueSoftmax, split_inputs
+from recdemo.distributed import host_copy
+from recdemo.models.objectives import CatalogueSoftmax, split_inputs
+from recdemo.models.sampled_softmax import SAMPLERS
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int
 
@@ -115,6 +117,12 @@ class RetrievalModel(keras.Model):
         query, extra = split_inputs(inputs)
         return self.objective.predictions(self.training_outputs(query, training=training),
                                           self.item_embeddings(), extra)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Every variable as a NumPy array, also when data-parallel training spans processes
+        (Keras' own reads every shard, which one process cannot): what `EarlyStopping` keeps
+        as the best epoch's weights."""
+        return [host_copy(variable) for variable in self.weights]
 
     def compile_for_training(self, learning_rate, weight_decay: float = 0.0) -> None:
         """Compile with this model's objective's loss and Adam (AdamW if `weight_decay` > 0);

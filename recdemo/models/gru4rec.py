@@ -7,11 +7,12 @@ import numpy as np
 
 from recdemo.models import objectives, sequences
 from recdemo.models.base import RetrievalModel
+from recdemo.models.sampled_softmax import SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
 # `loss` names (stored in artifacts' configs) -> objectives.
-LOSSES = {"ce": objectives.CatalogueSoftmax, "sampled": objectives.SampledSoftmax}
+LOSSES = {"softmax": objectives.CatalogueSoftmax, "sampled": SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -28,7 +29,7 @@ class GRU4Rec(RetrievalModel):
         hidden_dim: GRU units.
         max_len: most recent items kept per history.
         dropout: dropout on item embeddings and GRU outputs.
-        loss: `"ce"` (softmax over the catalogue at every position) or `"sampled"` (sampled
+        loss: `"softmax"` (softmax over the catalogue at every position) or `"sampled"` (sampled
             softmax, `num_negatives` per step).
 
     Example:
@@ -40,8 +41,9 @@ class GRU4Rec(RetrievalModel):
     CHOICES = {"loss": tuple(LOSSES)}
 
     def __init__(self, num_items: int, embedding_dim: int = 64, hidden_dim: int = 128,
-                 max_len: int = 200, dropout: float = 0.2, loss: str = "ce", **kwargs):
+                 max_len: int = 200, dropout: float = 0.2, loss: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
+        loss = objectives.canonical(loss)
         check_choice("loss", loss, LOSSES)
         check_int("hidden_dim", hidden_dim)
         check_int("max_len", max_len)

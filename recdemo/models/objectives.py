@@ -1,17 +1,18 @@
-"""The three training objectives, in one place.
+"""The training objectives, in one place, behind one interface (`Objective`).
 
 A model produces *outputs* for its query inputs (a user vector, or one vector per sequence
 position); an objective turns those outputs and the model's item table into predictions, says
 which Keras loss compares them with the labels, and builds the extra inputs and labels its
-examples need. Models pick one by name (`SASRec(loss=...)`, `TwoTower(objective=...)`), so the
-names stored in artifacts' configs are unchanged.
+examples need. Models pick one by name (`SASRec(loss=...)`); `"softmax"` is the catalogue
+softmax for every model (artifacts saved with its old name, `"ce"`, still load).
 
 - `CatalogueSoftmax`: logits over the whole catalogue, softmax cross-entropy (the shipped one).
 - `SampledBCE`: the SASRec paper's binary cross-entropy on the positive and one sampled
   negative per position.
 - `RatingMSE`: the Keras two-tower example's regression of the rating on the dot product.
-- `SampledSoftmax`: softmax over the target and `num_negatives` items sampled for its row at
-  every step, logQ-corrected: per-step memory does not grow with the catalogue.
+- `SampledSoftmax` (`sampled_softmax.py`): softmax over the target and `num_negatives` items
+  sampled for its row at every step, logQ-corrected: per-step memory does not grow with the
+  catalogue.
 
 Every model accepts `loss="sampled"` (`--loss sampled --num-negatives N --sampler ...`).
 """
@@ -21,9 +22,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import ops
-from scipy.special import logsumexp
-
-from recdemo.validation import check_choice, check_int
 
 
 def split_inputs(inputs) -> tuple:
@@ -34,6 +32,52 @@ def split_inputs(inputs) -> tuple:
     return inputs, None
 
 
+# Names an objective was saved under before it got its one name.
+ALIASES = {"ce": "softmax"}
+
+
+def canonical(name):
+    """An objective's name as models and the CLI spell it now (old names still load)."""
+    return ALIASES.get(name, name)
+
+
+class Objective:
+    """What a training objective answers; the trainer asks only through these.
+
+    Subclasses implement `loss`, `predictions` and `examples`, and say whether the
+    validation loss comes with the validation ranking (`loss_from_ranking`: a softmax over
+    the catalogue's scores) or needs a pass over the objective's own validation examples.
+    """
+
+    loss_from_ranking = False
+
+    @classmethod
+    def for_model(cls, model) -> Objective:
+        """The objective configured for `model` (most need nothing from it)."""
+        return cls()
+
+    def loss(self) -> keras.losses.Loss:
+        """The Keras loss that compares `predictions` with the labels."""
+        raise NotImplementedError
+
+    def predictions(self, outputs, item_table, extra):
+        """What the loss compares with the labels, from the model's outputs."""
+        raise NotImplementedError
+
+    def examples(self, query, targets, weights, **context) -> tuple:
+        """`(inputs, labels, sample_weight)` for a batch of query inputs and their targets."""
+        raise NotImplementedError
+
+    def adapt(self, item_counts: np.ndarray) -> None:
+        """Learn what the objective needs from the train part's per-item counts (nothing by
+        default)."""
+
+    def ranking_loss_function(self, seed: int):
+        """The per-row validation loss from ranking scores, or None for the full softmax's
+        (`recdemo.evaluation.ranks_with_loss`)."""
+        return None
+
+
 class TargetLoss(keras.losses.Loss):
     """The objective's own per-example loss, which the model already computed as its
     predictions: weighted and reduced by Keras like any other loss."""
@@ -42,7 +86,7 @@ class TargetLoss(keras.losses.Loss):
         return y_pred
 
 
-class CatalogueSoftmax:
+class CatalogueSoftmax(Objective):
     """Full-catalogue softmax cross-entropy: the target item against every item id.
 
     The model's predictions are the per-example loss itself, `logsumexp(logits) - target
@@ -50,9 +94,10 @@ class CatalogueSoftmax:
     `SparseCategoricalCrossentropy` on `(batch, length, num_items)` logits computes the same
     number but builds a one-hot label tensor as large as the logits and runs the matmul and
     its gradients as a batched 3-D product; on a 2-core CPU this head took about half of a
-    SASRec step, and as a flat product with the target logit gathered a SASRec epoch (batch
-    128) went from 4.8 s to 3.2 s.
+    SASRec step, and a flat product with the target logit gathered is a third faster.
     """
+
+    loss_from_ranking = True
 
     def loss(self) -> keras.losses.Loss:
         """The predicted per-example cross-entropy, weighted (padding weighs 0)."""
@@ -73,7 +118,7 @@ class CatalogueSoftmax:
         return {"query": query, "positives": targets}, targets, weights
 
 
-class SampledBCE:
+class SampledBCE(Objective):
     """Binary cross-entropy on (positive, sampled negative) logit pairs at every position; the
     negative is resampled each epoch and is never one of the example's owner's items."""
 
@@ -96,7 +141,7 @@ class SampledBCE:
                 weights)
 
 
-class RatingMSE:
+class RatingMSE(Objective):
     """Mean squared error of the rating (1-5 stars rescaled to 0-1) on the dot product."""
 
     def loss(self) -> keras.losses.Loss:
@@ -113,145 +158,9 @@ class RatingMSE:
                 ((np.asarray(ratings) - 1.0) / 4.0).astype(np.float32), weights)
 
 
-# A finite "minus infinity" for masked logits (an infinite one would make 0 * inf = NaN in
-# gradients of fully masked rows).
-MASKED_LOGIT = -1e9
-SAMPLERS = ("uniform", "popularity")
-
-
-class SampledSoftmax(keras.layers.Layer):
-    """Sampled softmax: each position's target against `num_negatives` items drawn for its
-    row at every training step.
-
-    Negatives come from `sampler`: `"uniform"` over the real item ids, or `"popularity"` (in
-    proportion to the item's train interactions, set by `adapt`). Every candidate's logit is
-    corrected by minus the log of its sampling probability (logQ, keras-rs
-    `SamplingProbabilityCorrection`), so the sampled loss estimates the full softmax's without
-    the popularity bias of the sample. A negative that is the row's own target is masked.
-
-    Negatives are drawn per row, not once per batch: on ml-100k a sequence epoch is only ~20
-    batches, and one shared draw per step left GRU4Rec at 0.12 HR@10 (0.21 with the full
-    softmax) even with 2,000 negatives. The step's cost and memory are
-    `batch x positions x (1 + num_negatives)` logits plus a `batch x num_negatives x dim` gather:
-    nothing grows with the catalogue except the item table itself and the `num_items` floats
-    of the sampling table.
-
-    Args:
-        num_items: size of the item id space (id 0, padding, is never sampled).
-        num_negatives: negatives per step.
-        sampler: `"uniform"` or `"popularity"`.
-        seed: seeds the negative sampling (None: from Keras' global seed).
-    """
-
-    def __init__(self, num_items: int, num_negatives: int = 100, sampler: str = "uniform",
-                 seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        # keras-rs is imported here, not at module level: serving never needs it (1.4 s).
-        from keras_rs.layers import SamplingProbabilityCorrection
-
-        check_int("num_negatives", num_negatives)
-        check_choice("sampler", sampler, SAMPLERS)
-        self.num_items = num_items
-        self.num_negatives = num_negatives
-        self.sampler = sampler
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        # Cumulative sampling weights over item ids: `cdf[i] - cdf[i - 1]` is item i's weight.
-        self.cdf = self.add_weight(shape=(num_items,), trainable=False, name="sampling_cdf",
-                                   initializer=keras.initializers.Constant(
-                                       np.arange(num_items, dtype=np.float32)))
-        self.correction = SamplingProbabilityCorrection()
-        self.built = True
-
-    def adapt(self, item_counts: np.ndarray) -> None:
-        """Set the popularity sampler's weights from per-item train interaction counts (the
-        uniform sampler keeps its weights)."""
-        if self.sampler == "popularity":
-            counts = np.asarray(item_counts, dtype=np.float64)[: self.num_items].copy()
-            counts[0] = 0.0
-            self.cdf.assign(np.cumsum(counts).astype(np.float32))
-
-    def probabilities(self, item_ids):
-        """Sampling probability of each id (padding: 0)."""
-        previous = ops.take(self.cdf, ops.maximum(item_ids - 1, 0), axis=0)
-        weight = ops.where(item_ids > 0, ops.take(self.cdf, item_ids, axis=0) - previous, 0.0)
-        return weight / self.cdf[-1]
-
-    def sample(self, rows: int):
-        """`(rows, num_negatives)` item ids drawn from the sampler (inverse CDF: O(log
-        catalogue) per draw, no catalogue-sized temporary)."""
-        draws = keras.random.uniform((rows, self.num_negatives), seed=self.seed_generator)
-        ids = ops.searchsorted(self.cdf, ops.reshape(draws, (-1,)) * self.cdf[-1],
-                               side="right")
-        return ops.reshape(ops.cast(ops.clip(ids, 1, self.num_items - 1), "int32"),
-                           (rows, self.num_negatives))
-
-    def loss(self) -> keras.losses.Loss:
-        """Cross-entropy with the target at candidate 0, weighted (padding weighs 0)."""
-        return keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
-
-    def predictions(self, outputs, item_table, extra):
-        """`(batch, [positions,] 1 + num_negatives)` corrected logits: the target first, then
-        the row's negatives (one draw per row, shared by its positions)."""
-        positives = extra["positives"]
-        negatives = self.sample(ops.shape(outputs)[0])
-        positive = ops.sum(outputs * ops.take(item_table, positives, axis=0), axis=-1)
-        negative_table = ops.take(item_table, negatives, axis=0)
-        if len(ops.shape(outputs)) == 3:  # sequences: every position against its row's draw
-            negative = ops.einsum("bld,bnd->bln", outputs, negative_table)
-            negatives = ops.expand_dims(negatives, 1)
-        else:
-            negative = ops.einsum("bd,bnd->bn", outputs, negative_table)
-        logits = ops.concatenate([ops.expand_dims(positive, -1), negative], axis=-1)
-        probability = ops.concatenate(
-            [ops.expand_dims(self.probabilities(positives), -1),
-             ops.broadcast_to(self.probabilities(negatives), ops.shape(negative))], axis=-1)
-        logits = self.correction(logits, probability)
-        # keras-rs 0.4's `RemoveAccidentalHits` cannot do this: it adds +1e-40 to a hit's
-        # logit (a no-op in float32) and, with per-row candidates, reads every row's positive
-        # id from row 0 (keras-team/keras-rs PR #206; `tests/test_objectives.py` pins the
-        # first, so an upgrade that fixes it shows up).
-        hits = ops.equal(ops.expand_dims(positives, -1), negatives)
-        hits = ops.concatenate([ops.zeros_like(hits[..., :1]), hits], axis=-1)
-        return ops.where(hits, MASKED_LOGIT, logits)
-
-    def draw_negatives(self, rows: int, rng: np.random.Generator) -> np.ndarray:
-        """`(rows, num_negatives)` item ids from the sampler, drawn by NumPy's `rng` (the
-        ranking-pass loss below; training draws on the device with `sample`)."""
-        cdf = np.asarray(keras.ops.convert_to_numpy(self.cdf), np.float64)
-        ids = np.searchsorted(cdf, rng.random((rows, self.num_negatives)) * cdf[-1],
-                              side="right")
-        return np.clip(ids, 1, self.num_items - 1)
-
-    def ranking_loss(self, scores: np.ndarray, targets: np.ndarray,
-                     rng: np.random.Generator) -> np.ndarray:
-        """Per-row sampled-softmax loss of `targets` from full `(rows, items)` scores: the
-        training loss at one position, with negatives from `rng`. Validation gets its loss
-        from the validation ranking's scores instead of a second forward pass (a Keras
-        `evaluate` over every position: about a seventh of a SASRec epoch)."""
-        negatives = self.draw_negatives(len(targets), rng)
-        candidates = np.concatenate([targets[:, None], negatives], axis=1)
-        cdf = np.asarray(keras.ops.convert_to_numpy(self.cdf), np.float64)
-        probability = np.diff(cdf, prepend=0.0) / cdf[-1]
-        probability[0] = 0.0
-        logits = (np.take_along_axis(scores, candidates, axis=1)
-                  - np.log(np.clip(probability[candidates], self.correction.epsilon, 1.0)))
-        logits[:, 1:][negatives == targets[:, None]] = MASKED_LOGIT
-        return logsumexp(logits, axis=-1) - logits[:, 0]
-
-    def examples(self, query, targets, weights, **context) -> tuple:
-        """The targets become an input; the label is candidate 0 everywhere."""
-        return ({"query": query, "positives": targets}, np.zeros(targets.shape, np.int32),
-                weights)
-
-
-def build(classes: dict, name: str, model) -> object:
-    """The objective `classes[name]` for `model`; the sampled softmax is sized and configured
-    from the model's `num_items`, `num_negatives` and `sampler`."""
-    if classes[name] is SampledSoftmax:
-        return SampledSoftmax(model.num_items, model.num_negatives, model.sampler,
-                              name="sampled_softmax")
-    return classes[name]()
+def build(classes: dict, name: str, model) -> Objective:
+    """The objective `classes[name]` (an old name is read as its new one) for `model`."""
+    return classes[canonical(name)].for_model(model)
 
 
 def sample_negatives(owner_items: list[np.ndarray], length: int,

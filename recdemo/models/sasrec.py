@@ -10,12 +10,13 @@ from keras import ops
 from recdemo.models import objectives, sequences
 from recdemo.models.base import RetrievalModel
 from recdemo.models.dropout import ByteDropout, use_byte_dropout
+from recdemo.models.sampled_softmax import SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
 # `loss` names (stored in artifacts' configs) -> objectives.
-LOSSES = {"ce": objectives.CatalogueSoftmax, "bce": objectives.SampledBCE,
-          "sampled": objectives.SampledSoftmax}
+LOSSES = {"softmax": objectives.CatalogueSoftmax, "bce": objectives.SampledBCE,
+          "sampled": SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -34,7 +35,7 @@ class SASRec(RetrievalModel):
         num_heads: attention heads per block.
         max_len: most recent items kept per history.
         dropout: dropout rate inside the blocks and on the input embeddings.
-        loss: `"ce"` (softmax over the catalogue at every position), `"bce"` (the paper's
+        loss: `"softmax"` (softmax over the catalogue at every position), `"bce"` (the paper's
             one sampled negative per position, resampled each epoch, never a user's own item)
             or `"sampled"` (sampled softmax, `num_negatives` per step).
 
@@ -48,8 +49,9 @@ class SASRec(RetrievalModel):
 
     def __init__(self, num_items: int, embedding_dim: int = 64, num_blocks: int = 2,
                  num_heads: int = 2, max_len: int = 200, dropout: float = 0.2,
-                 loss: str = "ce", **kwargs):
+                 loss: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
+        loss = objectives.canonical(loss)
         check_choice("loss", loss, LOSSES)
         for name, value in (("num_blocks", num_blocks), ("num_heads", num_heads),
                             ("max_len", max_len)):

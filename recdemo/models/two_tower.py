@@ -7,12 +7,13 @@ import numpy as np
 
 from recdemo.models import objectives
 from recdemo.models.base import RetrievalModel
+from recdemo.models.sampled_softmax import SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_rate
 
 # `objective` names (stored in artifacts' configs) -> objectives.
 LOSSES = {"softmax": objectives.CatalogueSoftmax, "mse": objectives.RatingMSE,
-          "sampled": objectives.SampledSoftmax}
+          "sampled": SampledSoftmax}
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -54,6 +55,7 @@ class TwoTower(RetrievalModel):
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
                  dropout: float = 0.0, loss: str = "softmax", **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
+        loss = objectives.canonical(loss)
         check_choice("loss", loss, LOSSES)
         check_int("num_users", num_users)
         check_rate("dropout", dropout)
