@@ -4,6 +4,10 @@ The models build their own examples (`RetrievalModel.training_examples`: windows
 negatives); each epoch asks for new ones, pads them to whole batches with rows that weigh
 nothing, and shuffles them with the run's NumPy generator. Every process of a multi-host run
 builds the same epoch from the same seed and feeds its own share of each batch.
+
+Sequence rows (a model with `max_len`) are batched by length: a batch holds rows of one
+length bucket (8, 16, 32, ... up to `max_len`) cut to that length, so a log of short
+histories does not pay for `max_len` positions a row, and the compiled step shapes stay few.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import keras
 import numpy as np
 
 from recdemo.distributed import local_batches, process_count
+from recdemo.models.sequences import bucket_lengths
 
 
 def take_rows(rows: np.ndarray, x, y, weights) -> tuple:
@@ -38,6 +43,45 @@ def padded_to_batches(x, y, weights: np.ndarray, batch_size: int) -> tuple:
     return x, y, weights
 
 
+def bucketed_batches(lengths: np.ndarray, buckets: list[int], batch_size: int,
+                     rng: np.random.Generator) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    """Batches of rows whose real lengths share a bucket, in random order.
+
+    Within a bucket the rows are shuffled and cut into batches of `batch_size`; a bucket's
+    last batch is filled with repeats of its rows that weigh nothing.
+
+    Args:
+        lengths: each row's real length (positions before its right padding).
+        buckets: ascending lengths (`bucket_lengths`); the last one holds every row.
+
+    Returns:
+        `(rows, length, padding)` per batch: row indices, the length to cut them to, and True
+        where a row is a weight-0 repeat.
+    """
+    which = np.searchsorted(np.asarray(buckets), lengths, side="left")
+    batches = []
+    for bucket, length in enumerate(buckets):
+        rows = rng.permutation(np.flatnonzero(which == bucket))
+        if not len(rows):
+            continue
+        extra = -len(rows) % batch_size
+        padding = np.r_[np.zeros(len(rows), bool), np.ones(extra, bool)]
+        rows = np.r_[rows, rows[np.arange(extra) % len(rows)]]
+        for start in range(0, len(rows), batch_size):
+            part = slice(start, start + batch_size)
+            batches.append((rows[part], length, padding[part]))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _cut(value, length: int, max_len: int):
+    """`value` with its sequence axis (axis 1, of size `max_len`) cut to `length`."""
+    if isinstance(value, dict):
+        return {k: _cut(v, length, max_len) for k, v in value.items()}
+    if value.ndim >= 2 and value.shape[1] == max_len:
+        return value[:, :length]
+    return value
+
+
 class EpochBatches(keras.utils.PyDataset):
     """One epoch of `(x, y, sample_weight)` batches, rebuilt for the next epoch.
 
@@ -59,26 +103,47 @@ class EpochBatches(keras.utils.PyDataset):
         super().__init__()  # one worker: batches come in order, from the training thread
         self.model, self.split, self.batch_size, self.rng = model, split, batch_size, rng
         self.local_size = batch_size // process_count()
-        self._epoch = None
+        self._epoch, self._batches = None, None
 
     def _examples(self) -> tuple:
         if self._epoch is None:
-            x, y, w = padded_to_batches(*self.model.training_examples(self.split, self.rng),
-                                        self.batch_size)
-            self._epoch = take_rows(local_batches(self.rng.permutation(len(w)),
-                                                  self.batch_size), x, y, w)
+            x, y, w = self.model.training_examples(self.split, self.rng)
+            max_len = getattr(self.model, "max_len", 0)
+            if max_len and w.ndim == 2 and w.shape[1] == max_len:
+                real = w > 0
+                lengths = np.where(real.any(axis=1), max_len - np.argmax(real[:, ::-1], axis=1),
+                                   0)
+                self._batches = bucketed_batches(lengths, bucket_lengths(max_len),
+                                                 self.batch_size, self.rng)
+                self._epoch = (x, y, w)
+            else:
+                x, y, w = padded_to_batches(x, y, w, self.batch_size)
+                self._batches = None
+                self._epoch = take_rows(local_batches(self.rng.permutation(len(w)),
+                                                      self.batch_size), x, y, w)
         return self._epoch
 
     def __len__(self) -> int:
-        return len(self._examples()[2]) // self.local_size
+        self._examples()
+        if self._batches is not None:
+            return len(self._batches)
+        return len(self._epoch[2]) // self.local_size
 
     def __getitem__(self, index: int) -> tuple:
-        rows = np.arange(index * self.local_size, (index + 1) * self.local_size)
-        return take_rows(rows, *self._examples())
+        epoch = self._examples()
+        if self._batches is None:
+            rows = np.arange(index * self.local_size, (index + 1) * self.local_size)
+            return take_rows(rows, *epoch)
+        rows, length, padding = self._batches[index]
+        mine = local_batches(np.arange(len(rows)), self.batch_size)  # this process's share
+        x, y, w = take_rows(rows[mine], *epoch)
+        w[padding[mine]] = 0
+        max_len = self.model.max_len
+        return _cut(x, length, max_len), _cut(y, length, max_len), _cut(w, length, max_len)
 
     def next_epoch(self) -> None:
         """Drop this epoch's examples: the next batch asked for starts a new epoch."""
-        self._epoch = None
+        self._epoch, self._batches = None, None
 
 
 class Resample(keras.callbacks.Callback):

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import logsumexp
 
 from recdemo.dataset import Dataset, catalogue_mask
-from recdemo.metrics import popular_ranks, ranking_metrics, target_ranks
-from recdemo.recommend import Recommender, mask_scores
+from recdemo.metrics import popular_ranks, ranking_metrics
+from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
 
 _ROWS_PER_BATCH = 256
@@ -47,18 +46,21 @@ def ranks_with_loss(recommender: Recommender, part: str = "test",
     the same forward pass (unmasked scores, as the training loss sees them): the validation
     loss of a softmax-trained model at the one position that counts, at no extra cost.
 
-    `row_loss(scores, targets)` gives per-row losses; by default the full-catalogue softmax
-    cross-entropy (a sampled-softmax model passes its own, `SampledSoftmax.ranking_loss`).
+    `row_loss(queries, item_table, targets)` gives per-row losses; by default the
+    full-catalogue softmax cross-entropy (a sampled-softmax model passes its own,
+    `SampledSoftmax.ranking_loss`). Ranks and the default loss are computed on the device
+    (`Recommender.target_ranks`); no users x items matrix reaches the host.
     """
     users, histories, targets = recommender.split.cases(part)
     ranks, losses = [], []
     for start in range(0, len(users), _ROWS_PER_BATCH):
         rows = slice(start, start + _ROWS_PER_BATCH)
-        raw = recommender.raw_scores(list(users[rows]), histories[rows])
-        losses.append(row_loss(raw, targets[rows]) if row_loss else
-                      logsumexp(raw, axis=-1) - raw[np.arange(len(raw)), targets[rows]])
-        ranks.append(target_ranks(mask_scores(raw, recommender.catalogue, histories[rows]),
-                                  targets[rows]))
+        queries = recommender.query_vectors(list(users[rows]), histories[rows])
+        chunk_ranks, softmax_losses = recommender.target_ranks(
+            queries, histories[rows], targets[rows], with_loss=row_loss is None)
+        ranks.append(chunk_ranks)
+        losses.append(row_loss(queries, recommender.item_table, targets[rows]) if row_loss
+                      else softmax_losses)
     return np.asarray(users), np.concatenate(ranks), float(np.concatenate(losses).mean())
 
 

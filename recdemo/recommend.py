@@ -90,6 +90,46 @@ def device_top_k(queries, item_table, allowed, seen, k: int):
     return best, ids, jax.nn.logsumexp(masked, axis=-1)
 
 
+@functools.partial(jax.jit, static_argnames="with_loss")
+def device_target_ranks(queries, item_table, allowed, seen, targets, with_loss: bool = True):
+    """Each row's conservative rank of its target, and its full-softmax loss, in one compiled
+    call: only two numbers per row come back to the host, not a catalogue of scores.
+
+    Args:
+        queries, item_table, allowed, seen: as for `device_top_k`.
+        targets: `(batch,)` the held-out ids.
+        with_loss: whether to compute the losses (a catalogue-wide exp per row); else zeros.
+
+    Returns:
+        `(ranks, losses)`: each target's rank as `recdemo.metrics.target_ranks` defines it on
+        the masked scores; and `logsumexp(scores) - target score` over
+        every id, unmasked (the softmax cross-entropy the model was trained on).
+    """
+    numpy = jax.numpy
+    scores = queries @ item_table.T
+    rows = numpy.arange(scores.shape[0])
+    target = scores[rows, targets]
+    # Counted without a masked copy of the scores (a scatter over every row: slower than the
+    # product): everything allowed that scores at least the target (NaN counts against the
+    # model, since it never compares below), minus the row's own seen ids that do.
+    seen = numpy.sort(seen, axis=1)
+    seen_ok = allowed[seen] & numpy.concatenate(  # each allowed seen id once
+        [numpy.ones_like(seen[:, :1], bool), seen[:, 1:] != seen[:, :-1]], axis=1)
+    seen_scores = numpy.take_along_axis(scores, seen, axis=1)
+    beaten_by = ((~(scores < target[:, None])) & allowed).sum(axis=1) - (
+        (~(seen_scores < target[:, None])) & seen_ok).sum(axis=1)
+    unmasked = allowed.sum() - seen_ok.sum(axis=1)
+    # A NaN target ranks last among the unmasked ids; a masked one (not allowed, or in the
+    # history) below every id.
+    masked = ~allowed[targets] | ((seen == targets[:, None]) & seen_ok).any(axis=1)
+    ranks = numpy.where(masked, scores.shape[1],
+                        numpy.where(numpy.isnan(target), unmasked, beaten_by))
+    target_logit = target
+    if not with_loss:
+        return ranks, numpy.zeros_like(target_logit)
+    return ranks, jax.nn.logsumexp(scores, axis=-1) - target_logit
+
+
 def _padded_rows(array: np.ndarray, size: int | None = None) -> np.ndarray:
     """`array` with zero rows appended up to `size` (default: its batch bucket)."""
     size = size or next(b for b in _BATCH_BUCKETS if b >= len(array))
@@ -206,6 +246,28 @@ class Recommender:
         """`(batch, num_items)` query · item dot products over every id, nothing masked (the
         logits a softmax-trained model was trained on)."""
         return self.query_vectors(user_ids, histories) @ self.item_table.T
+
+    def target_ranks(self, queries: np.ndarray, histories: list[np.ndarray],
+                     targets: np.ndarray, with_loss: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """`(ranks, softmax losses)` of each row's target with its history masked
+        (`device_target_ranks`), in chunks of the largest batch bucket."""
+        seen = np.zeros((len(histories), _bucket(max(map(len, histories), default=1))),
+                        np.int32)
+        for row, items in enumerate(histories):
+            seen[row, : len(items)] = items
+        ranks, losses = [], []
+        for start in range(0, len(queries), _BATCH_BUCKETS[-1]):
+            rows = slice(start, start + _BATCH_BUCKETS[-1])
+            count = len(queries[rows])
+            chunk = _padded_rows(queries[rows])
+            out = device_target_ranks(chunk, self._device_table, self._device_catalogue,
+                                      _padded_rows(seen[rows], len(chunk)),
+                                      _padded_rows(np.asarray(targets[rows], np.int32),
+                                                   len(chunk)), with_loss=with_loss)
+            ranks.append(np.asarray(out[0])[:count])
+            losses.append(np.asarray(out[1])[:count])
+        return np.concatenate(ranks).astype(np.int64), np.concatenate(losses)
 
     # -- the public entry points ------------------------------------------------------------
     def resolve(self, user_id=None, history=None) -> tuple[int | None, np.ndarray]:

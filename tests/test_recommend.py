@@ -183,3 +183,37 @@ def test_device_top_k_matches_a_numpy_stable_sort(data):
         np.testing.assert_allclose(best[row][: len(order)], scores[order])
         if keep.any():
             np.testing.assert_allclose(log_total[row], logsumexp(scores[keep]), rtol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_device_target_ranks_match_the_numpy_definition(data):
+    """Ties and NaN against the model, repeated and padded history ids, a target in the
+    history or outside the catalogue: the ranks `metrics.target_ranks` gives on masked
+    scores, and the unmasked softmax loss."""
+    from recdemo.metrics import target_ranks
+    from recdemo.recommend import device_target_ranks, mask_scores
+
+    rows, items, dim = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 12)), 2
+    values = st.integers(-2, 2).map(float)
+    queries = np.array(data.draw(st.lists(values, min_size=rows * dim, max_size=rows * dim)),
+                       np.float32).reshape(rows, dim)
+    table = np.array(data.draw(st.lists(values, min_size=items * dim, max_size=items * dim)),
+                     np.float32).reshape(items, dim)
+    table[data.draw(st.lists(st.integers(0, items - 1), max_size=2))] = np.nan
+    allowed = np.array(data.draw(st.lists(st.booleans(), min_size=items, max_size=items)))
+    seen = np.array(data.draw(st.lists(st.lists(st.integers(0, items - 1), min_size=3,
+                                                 max_size=3), min_size=rows, max_size=rows)),
+                    np.int32)
+    targets = np.array(data.draw(st.lists(st.integers(0, items - 1), min_size=rows,
+                                          max_size=rows)), np.int32)
+
+    ranks, losses = (np.asarray(a) for a in
+                     device_target_ranks(queries, table, allowed, seen, targets))
+    raw = queries @ table.T
+    expected = target_ranks(mask_scores(raw.copy(), allowed, list(seen)), targets)
+    np.testing.assert_array_equal(ranks, expected)
+    finite = np.isfinite(raw).all(axis=1)
+    np.testing.assert_allclose(losses[finite], (logsumexp(raw, axis=1)
+                                                - raw[np.arange(rows), targets])[finite],
+                               rtol=1e-5, atol=1e-5)

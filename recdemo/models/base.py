@@ -87,9 +87,21 @@ class RetrievalModel(keras.Model):
             histories: per row the input history, oldest first.
             item_table: the frozen item table (for models that fit queries to it).
         """
-        from recdemo.models.sequences import pad_right
+        from recdemo.models.sequences import bucket_lengths, pad_right
 
-        return run_query(pad_right(histories, self.max_len))
+        # Rows of similar lengths together, cut to their bucket: a short history does not
+        # pay for `max_len` positions (right padding: the outputs do not change).
+        lengths = np.minimum([len(h) for h in histories], self.max_len)
+        out, shorter = None, -1
+        for length in bucket_lengths(self.max_len):
+            rows = np.flatnonzero((lengths <= length) & (lengths > shorter))
+            shorter = length
+            if rows.size:
+                vectors = np.asarray(run_query(pad_right([histories[i] for i in rows], length)))
+                if out is None:
+                    out = np.empty((len(histories), vectors.shape[-1]), vectors.dtype)
+                out[rows] = vectors
+        return out
 
     def query_embeddings(self, inputs, training: bool = False):
         """`(batch, embedding_dim)` query vectors for user ids or padded histories."""

@@ -135,19 +135,19 @@ class SampledSoftmax(keras.layers.Layer, Objective):
                               side="right")
         return np.clip(ids, 1, self.num_items - 1)
 
-    def ranking_loss(self, scores: np.ndarray, targets: np.ndarray,
+    def ranking_loss(self, queries: np.ndarray, item_table: np.ndarray, targets: np.ndarray,
                      rng: np.random.Generator) -> np.ndarray:
-        """Per-row sampled-softmax loss of `targets` from full `(rows, items)` scores: the
-        training loss at one position, with negatives from `rng`. Validation gets its loss
-        from the validation ranking's scores instead of a second forward pass (a Keras
-        `evaluate` over every position: about a seventh of a SASRec epoch)."""
+        """Per-row sampled-softmax loss of `targets` for the validation ranking's query
+        vectors: the training loss at one position, with negatives from `rng`, scored only on
+        the candidates (no second forward pass: a Keras `evaluate` over every position costs
+        about a seventh of a SASRec epoch)."""
         negatives = self.draw_negatives(len(targets), rng)
         candidates = np.concatenate([targets[:, None], negatives], axis=1)
+        scores = np.einsum("rd,rcd->rc", queries, item_table[candidates])
         cdf = np.asarray(keras.ops.convert_to_numpy(self.cdf), np.float64)
         probability = np.diff(cdf, prepend=0.0) / cdf[-1]
         probability[0] = 0.0
-        logits = (np.take_along_axis(scores, candidates, axis=1)
-                  - np.log(np.clip(probability[candidates], self.correction.epsilon, 1.0)))
+        logits = (scores - np.log(np.clip(probability[candidates], self.correction.epsilon, 1.0)))
         logits[:, 1:][negatives == targets[:, None]] = MASKED_LOGIT
         return logsumexp(logits, axis=-1) - logits[:, 0]
 

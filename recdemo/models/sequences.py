@@ -13,6 +13,20 @@ from keras import ops
 PADDING_ID = 0
 
 
+def bucket_lengths(max_len: int, smallest: int = 8) -> list[int]:
+    """The lengths sequences are cut to in training batches and query batches: powers of two
+    from `smallest`, then `max_len` (few lengths, so few compiled shapes).
+
+    >>> bucket_lengths(50)
+    [8, 16, 32, 50]
+    """
+    lengths, size = [], smallest
+    while size < max_len:
+        lengths.append(size)
+        size *= 2
+    return [*lengths, max_len]
+
+
 def pad_right(histories: list[np.ndarray], max_len: int) -> np.ndarray:
     """Right-pad the most recent `max_len` items of each history into an int32 matrix.
 
