@@ -27,7 +27,8 @@ def _title(text: str, about: str, best_epoch: int | None) -> alt.TitleParams:
     lines = [about] if about else []
     if best_epoch:
         lines.append(f"dashed: the selected epoch ({best_epoch})")
-    return alt.TitleParams(text, subtitle=lines, anchor="start")
+    # A mid grey: Streamlit themes the title, not the subtitle, and this reads on both.
+    return alt.TitleParams(text, subtitle=lines, anchor="start", subtitleColor="#8b949e")
 
 
 def _selected_epoch_rule(best_epoch: int | None) -> alt.Chart | None:

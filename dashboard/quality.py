@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.export import export_buttons
+from dashboard.segments_view import where_models_win
 from dashboard.state import POPULAR, artifact_json, paired
 from recdemo import RecdemoError, artifacts, report, slides, verdict
 from recdemo.models import DISPLAY_NAMES, MODELS
@@ -138,6 +139,7 @@ def quality_tab(page) -> None:
     export_buttons("quality", title, page, frame, lambda title, sub: slides.table_chart(
         slide_frame(frame), title, sub, cell_width=190), subtitle=protocol)
     compare_models(page)
+    where_models_win(page)
     for key, folder in page.folders.items():
         try:
             model_curves(key, folder, page.dataset.name)

@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train models and write artifacts")
     train.add_argument("--model", required=True, choices=[*MODELS, "all"])
     _add_data_flags(train)
-    train.add_argument("--preset", default="full", choices=sorted(PRESETS))
+    train.add_argument("--preset", choices=[*sorted(PRESETS), "auto"],
+                       help="named settings, or 'auto': derived from the data's shape "
+                            "(default: 'full' on MovieLens, where it was tuned, else 'auto')")
     train.add_argument("--schedule", choices=["constant", "cosine"],
                        help="learning-rate schedule (cosine: warm-up, then decay to --epochs)")
     train.add_argument("--seed", type=int, help="one seed (default 0)")
@@ -128,7 +130,7 @@ def _recommender(args):
 def run_train(args) -> None:
     """Train the chosen model(s) over the chosen seeds and save artifacts."""
     from recdemo import distributed
-    from recdemo.experiment import train_and_save
+    from recdemo.experiment import default_preset, recipe, train_and_save
     from recdemo.serving import load_data
 
     # A multi-host run (docs/scaling.md) joins its process group before JAX does anything.
@@ -143,10 +145,18 @@ def run_train(args) -> None:
                        if getattr(args, k) is not None}
     if args.name and len(keys) > 1:
         raise RecdemoError("--name names one artifact folder: use it with a single --model.")
+    preset_name = args.preset or default_preset(dataset.name)
     for key in keys:
         accepted = hyperparameters(MODELS[key])
         model_overrides = {k: v for k, v in overrides.items() if k in accepted}
-        folder = train_and_save(key, dataset, split, preset_name=args.preset, seeds=seeds,
+        if writer and preset_name == "auto":
+            model, settings, reasons = recipe(preset_name, key, dataset, split)
+            print(f"{key} on {dataset.name}, settings derived from the data:")
+            for reason in reasons:
+                print(f"  - {reason}")
+            shown = {**model, **settings, **model_overrides, **train_overrides}
+            print("  = " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+        folder = train_and_save(key, dataset, split, preset_name=preset_name, seeds=seeds,
                                 model_overrides=model_overrides,
                                 train_overrides=train_overrides, root=args.out,
                                 name=args.name, progress=writer)

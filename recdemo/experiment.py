@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from recdemo import RecdemoError, artifacts, distributed
-from recdemo.dataset import Dataset
+from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.evaluation import held_out_ranks, most_popular
 from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS
+from recdemo.models import hyperparameters as hyperparameters_of
 from recdemo.presets import preset
+from recdemo.recipes import auto_recipe
 from recdemo.split import PARTS, LeaveOneOutSplit
 from recdemo.training import EpochLog, TrainConfig, train
 
@@ -57,7 +62,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     Args:
         model_key: a key of `recdemo.models.MODELS`.
         dataset, split: the data and its leave-one-out split.
-        preset_name: `"full"` or `"quick"` (see `recdemo.presets`).
+        preset_name: `"full"` or `"quick"` (see `recdemo.presets`), or `"auto"` (derived
+            from the data, `recdemo.recipes`).
         seeds: seeds to train; the metrics record every seed and their mean.
         model_overrides, train_overrides: values replacing the preset's.
         root, name: the artifact goes to `<root>/<dataset>/<name or model_key>`...
@@ -69,7 +75,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     Returns:
         The artifact folder.
     """
-    hyperparameters, settings = preset(preset_name, model_key)
+    hyperparameters, settings, reasons = recipe(preset_name, model_key, dataset, split)
     hyperparameters.update(model_overrides or {})
     settings.update(train_overrides or {})
     folder = Path(destination) if destination else artifacts.artifact_dir(
@@ -110,11 +116,33 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     info = artifacts.provenance(dataset, seed=config.seed, wall_seconds=result.wall_seconds,
                                 epochs_run=len(result.history), best_epoch=result.best_epoch)
     info["total_wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
+    # The whole process's peak so far: data, every seed's training, the evaluation.
+    info["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    info["recipe"] = {"preset": preset_name, "reasons": reasons,
+                      "overrides": {**(model_overrides or {}), **(train_overrides or {})}}
     if not distributed.is_writer():
         return folder  # every process trained the same model; process 0 writes it
     return artifacts.save(_process_local(result.model), folder, model_key=model_key,
                           train_config={**dataclasses.asdict(config), "preset": preset_name},
                           history=result.history, metrics=metrics, provenance_info=info)
+
+
+def default_preset(dataset_name: str) -> str:
+    """`"full"` on MovieLens (where the presets were tuned), `"auto"` on any other data."""
+    return "full" if dataset_name in ("ml-100k", "ml-1m") else "auto"
+
+
+def recipe(preset_name: str, model_key: str, dataset: Dataset, split: LeaveOneOutSplit
+           ) -> tuple[dict, dict, list[str]]:
+    """`(model hyperparameters, train settings, reasons)` of a named preset or the one derived
+    from the data (`"auto"`)."""
+    if preset_name != "auto":
+        hyperparameters, settings = preset(preset_name, model_key)
+        return hyperparameters, settings, [f"the {preset_name!r} preset (recdemo.presets)"]
+    lengths = np.array([len(items) for items in split.train.values()])
+    return auto_recipe(model_key, set(hyperparameters_of(MODELS[model_key])),
+                       len(split.train), int(catalogue_mask(dataset, dataset.num_items).sum()),
+                       lengths)
 
 
 def per_user_ranks(valid: tuple, test: tuple) -> dict:

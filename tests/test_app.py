@@ -234,6 +234,29 @@ def test_every_view_exports_a_titled_slide_and_csv(app):
         assert buttons["Data (CSV)"].url  # the CSV is ready; the PNG is drawn on click
 
 
+def test_quality_by_segment_and_a_click_to_an_example_user(app, real_data):
+    at = app(tab="Quality")
+    table = [d.value for d in at.dataframe if "users" in d.value.columns][0]
+    assert list(table.columns) == ["group", "users", "Two-tower", "GRU4Rec", "SASRec",
+                                   "Most popular"]
+    # History-length quartiles: every test user once, in ascending groups.
+    assert table["users"].sum() == len(real_data[1].test) and len(table) == 4
+    lows = [int(group.split("-")[0].split()[0]) for group in table["group"]]
+    assert lows == sorted(lows) and table["group"].iloc[-1].endswith("items")
+    at.segmented_control(key="segment_kind").set_value("held-out popularity")
+    settle(at)
+    table = [d.value for d in at.dataframe if "users" in d.value.columns][0]
+    assert table["group"].tolist() == ["head", "torso", "tail"]
+    # Most popular can only hit the head: it never ranks a tail movie in its top 10.
+    assert table.loc[table["group"] == "tail", "Most popular"].item() == 0.0
+    example = [b for b in at.button if b.key and b.key.startswith("segment-user-")][0]
+    user = int(example.key.rsplit("-", 1)[1])
+    example.click()
+    settle(at)
+    assert at.session_state.user_id == user and at.session_state.tab == "Top 10"
+    assert len(top_titles(at)) == 10
+
+
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
     """A finished retrain run of `model` whose artifact is the shipped one, its per-user
     validation ranks (and their means) replaced by `valid_ranks`."""

@@ -14,7 +14,7 @@ from conftest import ROOT
 LAYERS = {
     "base": ("recdemo", "recdemo.validation", "recdemo.display", "recdemo.metrics",
              "recdemo.paired", "recdemo.urlstate", "recdemo.presets", "recdemo.distributed",
-             "recdemo.foldin", "recdemo.embedding_map"),
+             "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments"),
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",
              "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
     "split": ("recdemo.split",),
