@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.agreement_view import agreement_over_users, movie_standing
 from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
@@ -182,6 +183,9 @@ def compare_view(lists: dict[str, list], page) -> None:
                                   for m in movie_ids] for name, movie_ids in ids.items()})
     export_buttons("grid", title, page, frame, lambda title, sub: slides.table_chart(
         frame, title, sub, shades, cell_width=240))
+    shown = list(dict.fromkeys(m for key in lists for m in ids[DISPLAY_NAMES[key]]))
+    movie_standing(page, shown)
+    agreement_over_users(page)
 
 
 def recommendations_tab(page) -> None:

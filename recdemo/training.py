@@ -150,8 +150,10 @@ def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
     keras.utils.set_random_seed(config.seed)
     model = build_model(model_key, dataset, **hyperparameters)
     model.objective.adapt(split.train_counts(model.num_items))
-    rows = len(model.training_examples(split, np.random.default_rng(0))[1])
-    steps_per_epoch = -(-rows // config.batch_size)
+    # The schedule's horizon counts the steps an epoch really takes (length buckets each end
+    # on a partial batch).
+    steps_per_epoch = len(EpochBatches(model, split, config.batch_size,
+                                       np.random.default_rng(0)))
     model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
     return model
 

@@ -257,6 +257,27 @@ def test_quality_by_segment_and_a_click_to_an_example_user(app, real_data):
     assert len(top_titles(at)) == 10
 
 
+def test_a_grid_movie_s_standing_and_agreement_over_all_users(app):
+    at = app(model="compare", user="7")
+    grid = [t.value for t in at.table if "Most popular" in t.value.columns][0]
+    first = grid["SASRec"].iloc[0]
+    movie = [m for m in at.selectbox(key="grid_movie").options
+             if m.startswith(first)][0]
+    at.selectbox(key="grid_movie").set_value(movie)
+    settle(at)
+    said = [m.value for m in at.markdown if "**SASRec**: rank" in m.value][0]
+    assert "**SASRec**: rank 1 ·" in said and said.count("rank") == 3
+    assert not any(d for d in at.get("arrow_vega_lite_chart"))  # closed: nothing computed
+    at.session_state["agreement"] = True  # the presenter opens the expander
+    settle(at)
+    assert any("On average they share" in c.value for c in at.caption)
+    differ = [b for b in at.button if b.key and b.key.startswith("differ-user-")]
+    assert len(differ) == 8
+    differ[0].click()
+    settle(at)
+    assert at.session_state.user_id == int(differ[0].key.rsplit("-", 1)[1])
+
+
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
     """A finished retrain run of `model` whose artifact is the shipped one, its per-user
     validation ranks (and their means) replaced by `valid_ranks`."""

@@ -19,7 +19,7 @@ LAYERS = {
              "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
     "split": ("recdemo.split",),
     "models": ("recdemo.models", "recdemo.recommend", "recdemo.attribution",
-               "recdemo.insights"),
+               "recdemo.insights", "recdemo.disagreement"),
     "training and evaluation": ("recdemo.training", "recdemo.evaluation", "recdemo.verdict",
                                 "recdemo.epochs", "recdemo.callbacks"),
     "artifacts": ("recdemo.artifacts",),

@@ -80,26 +80,30 @@ def test_only_user_id_models_refit_on_validation_for_the_selected_epochs(
 def test_every_epoch_trains_on_fresh_examples_and_no_draw_is_wasted(synthetic_data,
                                                                     monkeypatch):
     """One build of examples per epoch trained: none for Keras' look at the data's structure
-    before the first epoch, none after the last (a refit continues the same stream)."""
+    before the first epoch, none after the last (a refit continues the same stream). Each
+    fit's batches are preceded by one build that only counts the steps of an epoch."""
     from recdemo import epochs
 
     dataset, split = synthetic_data
-    built = []
+    built = {}
     real = epochs.EpochBatches._examples
 
     def counting(self):
         if self._epoch is None:
-            built.append(self.split)
+            # Keyed by the object itself: kept alive, so no later one can reuse its id.
+            built[self] = (self.split, built.get(self, (None, 0))[1] + 1)
         return real(self)
 
     monkeypatch.setattr(epochs.EpochBatches, "_examples", counting)
     result = train("gru4rec", dataset, split, TINY["gru4rec"],
                    TrainConfig(epochs=6, batch_size=8, learning_rate=0.05, patience=1, seed=3))
-    assert len(built) == len(result.history) < 6  # stopped early, one build an epoch
+    assert [n for _, n in built.values()] == [1, len(result.history)]
+    assert len(result.history) < 6  # it did stop early
     built.clear()
     result = train("two_tower", dataset, split, TINY["two_tower"],
                    TrainConfig(epochs=3, batch_size=16, learning_rate=0.05, patience=0, seed=0))
-    assert [s is split for s in built] == [True] * 3 + [False] * result.best_epoch
+    assert [n for _, n in built.values()] == [1, 3, 1, result.best_epoch]
+    assert [s is split for s, _ in built.values()] == [True, True, False, False]
 
 
 def test_a_diverging_run_fails_with_one_clear_line(synthetic_data):
