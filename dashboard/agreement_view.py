@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.segments_view import open_user
 from dashboard.state import K, cached_data, recommender, version_of
+from dashboard.widgets import pick_pair
 from recdemo import disagreement
 from recdemo.models import DISPLAY_NAMES
 
@@ -58,14 +59,10 @@ def agreement_over_users(page) -> None:
     if not expander.open:
         return
     with expander:
-        left, right = st.columns(2)
-        a = left.selectbox("Model", keys, format_func=DISPLAY_NAMES.get, key="agree_a",
-                           index=keys.index("sasrec") if "sasrec" in keys else 0)
-        b = right.selectbox("and", keys, format_func=DISPLAY_NAMES.get, key="agree_b",
-                            index=keys.index("gru4rec") if "gru4rec" in keys else 1)
-        if a == b:
-            st.caption("Pick two different models.")
+        pair = pick_pair(keys, DISPLAY_NAMES, ("agree_a", "agree_b"), "and")
+        if pair is None:
             return
+        a, b = pair
         with st.spinner("Every user's top 10 from both models…"):
             users, lists_a = all_lists(page.folders[a], page.dataset.name)
             _, lists_b = all_lists(page.folders[b], page.dataset.name)

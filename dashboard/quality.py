@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.export import export_buttons
 from dashboard.segments_view import where_models_win
 from dashboard.state import POPULAR, artifact_json, paired
+from dashboard.widgets import pick_pair
 from recdemo import RecdemoError, artifacts, report, slides, verdict
 from recdemo.models import DISPLAY_NAMES, MODELS
 
@@ -188,14 +189,10 @@ def compare_models(page) -> None:
     options = [*page.folders, POPULAR]
     names = {**{k: DISPLAY_NAMES[k] for k in page.folders}, POPULAR: "Most popular"}
     st.markdown("#### Is the difference real?")
-    left, right = st.columns(2)
-    a = left.selectbox("Model", options, format_func=names.get, key="paired_a",
-                       index=options.index("sasrec") if "sasrec" in options else 0)
-    b = right.selectbox("against", options, format_func=names.get, key="paired_b",
-                        index=options.index("gru4rec") if "gru4rec" in options else 1)
-    if a == b:
-        st.caption("Pick two different models.")
+    pair = pick_pair(options, names, ("paired_a", "paired_b"), "against")
+    if pair is None:
         return
+    a, b = pair
     sources = {**page.folders, POPULAR: POPULAR}
     comparisons = paired(sources[a], sources[b], "test", page.dataset.name)
     if comparisons is None:

@@ -57,3 +57,14 @@ def test_non_sequence_examples_are_the_padded_shuffled_rows(synthetic_data):
     _, y_all, w_all = model.training_examples(split, np.random.default_rng(0))
     weights = np.concatenate([batches[i][2] for i in range(len(batches))])
     assert len(weights) == len(batches) * 16 and weights.sum() == w_all.sum()
+
+
+def test_mostly_full_rows_stay_in_mixed_batches(synthetic_data):
+    """Below the padding threshold batches are not regrouped by length (on MovieLens-100k
+    that regrouping cost test quality), so every batch keeps the full window."""
+    dataset, split = synthetic_data
+    model = tiny_model("gru4rec", dataset)  # max_len 6: windows of 8-16 items are mostly full
+    _, _, w_all = model.training_examples(split, np.random.default_rng(0))
+    assert 1 - np.count_nonzero(w_all) / w_all.size < 0.5
+    batches = EpochBatches(model, split, 8, np.random.default_rng(0))
+    assert {batches[i][2].shape[1] for i in range(len(batches))} == {6}

@@ -152,23 +152,30 @@ def test_fold_in_many_matches_one_at_a_time():
         np.testing.assert_allclose(batched[row], fold_in(table, history), rtol=1e-3, atol=1e-3)
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.data())
-def test_device_top_k_matches_a_numpy_stable_sort(data):
-    """Ties to the lower id, NaN and masked ids never ranked, fewer than k when few remain."""
+def _drawn_scoring_case(data):
+    """`(queries, table, allowed, seen)` for the device scoring functions: small integer
+    embeddings (exact ties are common), NaN item rows, a random catalogue mask, and histories
+    of 3 ids that may repeat or be the padding id."""
     rows, items, dim = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 12)), 2
-    # Small integer embeddings make exact ties common.
     values = st.integers(-2, 2).map(float)
     queries = np.array(data.draw(st.lists(values, min_size=rows * dim, max_size=rows * dim)),
                        np.float32).reshape(rows, dim)
     table = np.array(data.draw(st.lists(values, min_size=items * dim, max_size=items * dim)),
                      np.float32).reshape(items, dim)
-    nan_rows = data.draw(st.lists(st.integers(0, items - 1), max_size=2))
-    table[nan_rows] = np.nan
+    table[data.draw(st.lists(st.integers(0, items - 1), max_size=2))] = np.nan
     allowed = np.array(data.draw(st.lists(st.booleans(), min_size=items, max_size=items)))
     seen = np.array(data.draw(st.lists(st.lists(st.integers(0, items - 1), min_size=3,
                                                  max_size=3), min_size=rows, max_size=rows)),
                     np.int32)
+    return queries, table, allowed, seen
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_device_top_k_matches_a_numpy_stable_sort(data):
+    """Ties to the lower id, NaN and masked ids never ranked, fewer than k when few remain."""
+    queries, table, allowed, seen = _drawn_scoring_case(data)
+    rows, items = len(queries), len(table)
     k = data.draw(st.integers(1, items))
 
     best, ids, log_total = (np.asarray(a) for a in
@@ -194,17 +201,8 @@ def test_device_target_ranks_match_the_numpy_definition(data):
     from recdemo.metrics import target_ranks
     from recdemo.recommend import device_target_ranks, mask_scores
 
-    rows, items, dim = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 12)), 2
-    values = st.integers(-2, 2).map(float)
-    queries = np.array(data.draw(st.lists(values, min_size=rows * dim, max_size=rows * dim)),
-                       np.float32).reshape(rows, dim)
-    table = np.array(data.draw(st.lists(values, min_size=items * dim, max_size=items * dim)),
-                     np.float32).reshape(items, dim)
-    table[data.draw(st.lists(st.integers(0, items - 1), max_size=2))] = np.nan
-    allowed = np.array(data.draw(st.lists(st.booleans(), min_size=items, max_size=items)))
-    seen = np.array(data.draw(st.lists(st.lists(st.integers(0, items - 1), min_size=3,
-                                                 max_size=3), min_size=rows, max_size=rows)),
-                    np.int32)
+    queries, table, allowed, seen = _drawn_scoring_case(data)
+    rows, items = len(queries), len(table)
     targets = np.array(data.draw(st.lists(st.integers(0, items - 1), min_size=rows,
                                           max_size=rows)), np.int32)
 
