@@ -9,7 +9,6 @@ return NaN rows or wrap out-of-range ids).
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import jax
 import keras
@@ -19,10 +18,14 @@ from recdemo import RecdemoError
 from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.distributed import host_copy, local_value
 from recdemo.models.base import RetrievalModel
+from recdemo.scoring import (
+    BATCH_BUCKETS,
+    bucket,
+    device_target_ranks,
+    device_top_k,
+    padded_rows,
+)
 from recdemo.split import LeaveOneOutSplit
-
-# Batches are padded up to one of these sizes so a handful of compiled shapes serve every call.
-_BATCH_BUCKETS = (1, 8, 64, 256)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,86 +59,6 @@ def mask_scores(scores: np.ndarray, catalogue: np.ndarray,
     for row, items in enumerate(histories or []):
         scores[row, items] = -np.inf
     return scores
-
-
-def _bucket(size: int) -> int:
-    """The next power of two >= `size` (>= 8): padded lengths that few compiled shapes cover."""
-    return max(8, 1 << (max(size, 1) - 1).bit_length())
-
-
-@functools.partial(jax.jit, static_argnames="k")
-def device_top_k(queries, item_table, allowed, seen, k: int):
-    """Top-k on the accelerator: scores, masks, `lax.top_k` and the softmax normaliser in one
-    compiled call, so only `k` ids per row come back to the host (not a catalogue-wide sort).
-
-    Args:
-        queries: `(batch, dim)` query vectors.
-        item_table: `(num_items, dim)` item embeddings (kept on the device).
-        allowed: `(num_items,)` bool, the ids that may be recommended at all.
-        seen: `(batch, length)` item ids to exclude per row, padded with 0 (never allowed).
-        k: how many per row (at most `num_items`).
-
-    Returns:
-        `(scores, ids, log_total)`: `(batch, k)` best masked scores (`-inf` where fewer than k
-        ids remain) and their ids, best first with ties to the lower id (as `lax.top_k`
-        orders them), and each row's logsumexp over every allowed id.
-    """
-    scores = queries @ item_table.T
-    rows = jax.numpy.arange(scores.shape[0])[:, None]
-    keep = jax.numpy.broadcast_to(allowed, scores.shape).at[rows, seen].set(False)
-    # A NaN score must not rank (NaN compares False everywhere): it counts as excluded.
-    keep = keep & jax.numpy.isfinite(scores)
-    masked = jax.numpy.where(keep, scores, -jax.numpy.inf)
-    best, ids = jax.lax.top_k(masked, k)
-    return best, ids, jax.nn.logsumexp(masked, axis=-1)
-
-
-@functools.partial(jax.jit, static_argnames="with_loss")
-def device_target_ranks(queries, item_table, allowed, seen, targets, with_loss: bool = True):
-    """Each row's conservative rank of its target, and its full-softmax loss, in one compiled
-    call: only two numbers per row come back to the host, not a catalogue of scores.
-
-    Args:
-        queries, item_table, allowed, seen: as for `device_top_k`.
-        targets: `(batch,)` the held-out ids.
-        with_loss: whether to compute the losses (a catalogue-wide exp per row); else zeros.
-
-    Returns:
-        `(ranks, losses)`: each target's rank as `recdemo.metrics.target_ranks` defines it on
-        the masked scores; and `logsumexp(scores) - target score` over
-        every id, unmasked (the softmax cross-entropy the model was trained on).
-    """
-    numpy = jax.numpy
-    scores = queries @ item_table.T
-    rows = numpy.arange(scores.shape[0])
-    target = scores[rows, targets]
-    # Counted without a masked copy of the scores (a scatter over every row: slower than the
-    # product): everything allowed that scores at least the target (NaN counts against the
-    # model, since it never compares below), minus the row's own seen ids that do.
-    seen = numpy.sort(seen, axis=1)
-    seen_ok = allowed[seen] & numpy.concatenate(  # each allowed seen id once
-        [numpy.ones_like(seen[:, :1], bool), seen[:, 1:] != seen[:, :-1]], axis=1)
-    seen_scores = numpy.take_along_axis(scores, seen, axis=1)
-    beaten_by = ((~(scores < target[:, None])) & allowed).sum(axis=1) - (
-        (~(seen_scores < target[:, None])) & seen_ok).sum(axis=1)
-    unmasked = allowed.sum() - seen_ok.sum(axis=1)
-    # A NaN target ranks last among the unmasked ids; a masked one (not allowed, or in the
-    # history) below every id.
-    masked = ~allowed[targets] | ((seen == targets[:, None]) & seen_ok).any(axis=1)
-    ranks = numpy.where(masked, scores.shape[1],
-                        numpy.where(numpy.isnan(target), unmasked, beaten_by))
-    target_logit = target
-    if not with_loss:
-        return ranks, numpy.zeros_like(target_logit)
-    return ranks, jax.nn.logsumexp(scores, axis=-1) - target_logit
-
-
-def _padded_rows(array: np.ndarray, size: int | None = None) -> np.ndarray:
-    """`array` with zero rows appended up to `size` (default: its batch bucket)."""
-    size = size or next(b for b in _BATCH_BUCKETS if b >= len(array))
-    padded = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
-    padded[: len(array)] = array
-    return padded
 
 
 def _preview(value, limit: int = 60) -> str:
@@ -228,10 +151,10 @@ class Recommender:
 
     def _run_query(self, inputs: np.ndarray) -> np.ndarray:
         chunks = []
-        largest = _BATCH_BUCKETS[-1]
+        largest = BATCH_BUCKETS[-1]
         for start in range(0, len(inputs), largest):
             chunk = inputs[start: start + largest]
-            result = self._query_fn(self._variable_values, _padded_rows(chunk))
+            result = self._query_fn(self._variable_values, padded_rows(chunk))
             chunks.append(np.asarray(result)[: len(chunk)])
         return np.concatenate(chunks).astype(np.float32)
 
@@ -252,18 +175,18 @@ class Recommender:
                      ) -> tuple[np.ndarray, np.ndarray]:
         """`(ranks, softmax losses)` of each row's target with its history masked
         (`device_target_ranks`), in chunks of the largest batch bucket."""
-        seen = np.zeros((len(histories), _bucket(max(map(len, histories), default=1))),
+        seen = np.zeros((len(histories), bucket(max(map(len, histories), default=1))),
                         np.int32)
         for row, items in enumerate(histories):
             seen[row, : len(items)] = items
         ranks, losses = [], []
-        for start in range(0, len(queries), _BATCH_BUCKETS[-1]):
-            rows = slice(start, start + _BATCH_BUCKETS[-1])
+        for start in range(0, len(queries), BATCH_BUCKETS[-1]):
+            rows = slice(start, start + BATCH_BUCKETS[-1])
             count = len(queries[rows])
-            chunk = _padded_rows(queries[rows])
+            chunk = padded_rows(queries[rows])
             out = device_target_ranks(chunk, self._device_table, self._device_catalogue,
-                                      _padded_rows(seen[rows], len(chunk)),
-                                      _padded_rows(np.asarray(targets[rows], np.int32),
+                                      padded_rows(seen[rows], len(chunk)),
+                                      padded_rows(np.asarray(targets[rows], np.int32),
                                                    len(chunk)), with_loss=with_loss)
             ranks.append(np.asarray(out[0])[:count])
             losses.append(np.asarray(out[1])[:count])
@@ -321,17 +244,17 @@ class Recommender:
         # Kept on the device like the item table: one catalogue-sized transfer per query saved.
         allowed = (self._device_catalogue if candidates is None
                    else self.catalogue & candidates)
-        seen = np.zeros((len(histories), _bucket(max(map(len, histories)))), np.int32)
+        seen = np.zeros((len(histories), bucket(max(map(len, histories)))), np.int32)
         if exclude_seen:
             for row, items in enumerate(histories):
                 seen[row, : len(items)] = items
         queries = self.query_vectors([u for u, _ in resolved], histories)
         best, ids, log_total = [], [], []
-        for start in range(0, len(queries), _BATCH_BUCKETS[-1]):
-            rows = slice(start, start + _BATCH_BUCKETS[-1])
-            chunk = _padded_rows(queries[rows])
+        for start in range(0, len(queries), BATCH_BUCKETS[-1]):
+            rows = slice(start, start + BATCH_BUCKETS[-1])
+            chunk = padded_rows(queries[rows])
             out = device_top_k(chunk, self._device_table, allowed,
-                               _padded_rows(seen[rows], len(chunk)),
+                               padded_rows(seen[rows], len(chunk)),
                                k=min(int(k), len(self.catalogue)))
             for found, part in zip((best, ids, log_total), out):
                 found.extend(np.asarray(part)[: len(queries[rows])])

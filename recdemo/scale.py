@@ -87,7 +87,7 @@ def top_k_latency(sizes=(1_000, 10_000, 100_000, 1_000_000), dim: int = 64,
     (`recommend.device_top_k`) and with the NumPy full sort it replaced."""
     import jax
 
-    from recdemo.recommend import device_top_k
+    from recdemo.scoring import device_top_k
 
     rng = np.random.default_rng(0)
     out = []

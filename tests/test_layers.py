@@ -14,7 +14,8 @@ from conftest import ROOT
 LAYERS = {
     "base": ("recdemo", "recdemo.validation", "recdemo.display", "recdemo.metrics",
              "recdemo.paired", "recdemo.urlstate", "recdemo.presets", "recdemo.distributed",
-             "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments"),
+             "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments",
+             "recdemo.scoring"),
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",
              "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
     "split": ("recdemo.split",),
@@ -24,6 +25,7 @@ LAYERS = {
                                 "recdemo.epochs", "recdemo.callbacks"),
     "artifacts": ("recdemo.artifacts",),
     "serving": ("recdemo.serving", "recdemo.experiment", "recdemo.retrain", "recdemo.report",
+                "recdemo.batchfile",
                 "recdemo.slides",
                 "recdemo.scale"),
     "entry points": ("recdemo.cli", "recdemo.__main__", "recdemo.bench", "recdemo.benchmark",

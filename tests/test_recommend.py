@@ -12,7 +12,7 @@ from threads import run_in_threads
 from recdemo import RecdemoError
 from recdemo.evaluation import evaluate
 from recdemo.foldin import fold_in
-from recdemo.recommend import device_top_k
+from recdemo.scoring import device_top_k
 from recdemo.serving import load_recommender
 
 
@@ -199,7 +199,8 @@ def test_device_target_ranks_match_the_numpy_definition(data):
     history or outside the catalogue: the ranks `metrics.target_ranks` gives on masked
     scores, and the unmasked softmax loss."""
     from recdemo.metrics import target_ranks
-    from recdemo.recommend import device_target_ranks, mask_scores
+    from recdemo.recommend import mask_scores
+    from recdemo.scoring import device_target_ranks
 
     queries, table, allowed, seen = _drawn_scoring_case(data)
     rows, items = len(queries), len(table)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from threads import run_in_threads
 
 from recdemo import RecdemoError, retrain
-from recdemo.cli import batch_answers
+from recdemo.batchfile import batch_answers
 from recdemo.serving import load_recommender
 
 KEYS = ("two_tower", "gru4rec", "sasrec")
