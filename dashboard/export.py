@@ -12,13 +12,19 @@ import streamlit as st
 from recdemo import slides
 
 
-def who_text(page) -> str:
-    """Whose list this is, as a slide subtitle says it."""
-    user = page.query.get("user_id")
-    if user is not None:
-        return f"user {page.dataset.user_key(user)} (last movie held out)"
-    count = len(page.history)
+def built_history(count: int) -> str:
+    """`a built history of 6 movies`."""
     return f"a built history of {count} movie{'s' if count != 1 else ''}"
+
+
+def who_text(page, protocol: bool = True) -> str:
+    """Whose list this is (`user 7`), and with `protocol` what was held out, as a slide's
+    subtitle says it."""
+    user = page.query.get("user_id")
+    if user is None:
+        return built_history(len(page.history))
+    held_out = " (last movie held out)" if protocol else ""
+    return f"user {page.dataset.user_key(user)}{held_out}"
 
 
 def view_subtitle(page) -> str:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.explore import map_tab, similar_tab
+from dashboard.export import built_history
 from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence, quality_tab
 from dashboard.recommendations import recommendations_tab
 from dashboard.retrain_tab import retrain_tab
@@ -143,8 +144,7 @@ def viewer_label(dataset) -> str:
     session = st.session_state
     if session.mode == "user":
         return f"User {dataset.user_key(session.user_id)}"
-    count = len(session.history)
-    return f"A built history of {count} movie{'s' if count != 1 else ''}"
+    return built_history(len(session.history)).capitalize()
 
 
 def main() -> None:

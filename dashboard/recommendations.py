@@ -97,7 +97,7 @@ def single_list(key: str, recs: list, recommender, page) -> None:
                  if reasons is None else "")
     st.caption(f"The percentage is the model's estimate that this is the next movie watched, "
                f"{among}; the bar compares it with the first pick.{explained}")
-    title = f"Top {K} from {DISPLAY_NAMES[key]} for {who_text(page).split(' (')[0]}"
+    title = f"Top {K} from {DISPLAY_NAMES[key]} for {who_text(page, protocol=False)}"
     frame = slides.list_frame(recs, movies, reasons)
     export_buttons(f"list-{key}", title, page, frame, lambda title, sub: slides.list_chart(
         frame, title, sub, held_out))
@@ -177,7 +177,7 @@ def compare_view(lists: dict[str, list], page) -> None:
     if held_out is not None:
         legend += " :blue-badge[the held-out movie]"
     st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}.")
-    title = f"Top {K} from every model for {who_text(page).split(' (')[0]}"
+    title = f"Top {K} from every model for {who_text(page, protocol=False)}"
     shades = pd.DataFrame({name: [-1 if m == held_out else
                                   (0 if name == "Most popular" else votes.get(m, 0))
                                   for m in movie_ids] for name, movie_ids in ids.items()})

@@ -45,17 +45,17 @@ class RankingValidation(keras.callbacks.Callback):
         epochs: the planned epochs (for progress displays).
 
     Raises:
-        RecdemoError: the train loss or the item table became non-finite (training diverged).
+        RecdemoError: the item table became non-finite (training diverged; a non-finite train
+            loss is `recdemo.training.fit_epochs`' to report).
     """
 
     def __init__(self, recommender, ranking_loss: Callable[[], object] | None = None,
                  example_loss: Callable[[], float] | None = None,
-                 on_epoch: Callable[[EpochLog, int], None] | None = None, epochs: int = 0,
-                 learning_rate: float | None = None):
+                 on_epoch: Callable[[EpochLog, int], None] | None = None, epochs: int = 0):
         super().__init__()
         self.recommender, self.ranking_loss, self.example_loss = (recommender, ranking_loss,
                                                                   example_loss)
-        self.on_epoch, self.epochs, self.learning_rate = on_epoch, epochs, learning_rate
+        self.on_epoch, self.epochs = on_epoch, epochs
         self.history: list[EpochLog] = []
         self.best_epoch, self.best_metrics, self.best_ranks = 0, {"ndcg@10": -1.0}, None
         self._started = time.perf_counter()
@@ -66,9 +66,6 @@ class RankingValidation(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         train_loss = float(logs.get("loss", np.nan))
-        if not np.isfinite(train_loss):
-            raise RecdemoError(f"Training diverged: the train loss became {train_loss}. Lower "
-                               f"the learning rate (now {self.learning_rate}).")
         self.recommender = self.recommender.refreshed()
         if not np.isfinite(self.recommender.item_table).all():
             raise RecdemoError(f"Training diverged at epoch {epoch + 1}: the item embeddings "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from recdemo import RecdemoError
 from recdemo.batchfile import batch_answers
-from recdemo.data import available
+from recdemo.data import READERS, available
 from recdemo.models import MODELS, hyperparameters
 from recdemo.presets import PRESETS
 
@@ -51,8 +51,8 @@ def hyperparameter_flags() -> dict[str, tuple[type, str, tuple | None]]:
 def _dataset_name(text: str) -> str:
     """A known dataset name, `custom:PATH` or `sequences:FILE` (the path is checked when the
     data is read)."""
-    if text in available() or any(text.startswith(p) and len(text) > len(p)
-                                  for p in ("custom:", "sequences:")):
+    if text in available() or any(text.startswith(reader.PREFIX) and len(text) > len(
+            reader.PREFIX) for reader in READERS):
         return text
     raise argparse.ArgumentTypeError(f"choose one of {', '.join(available())}, custom:PATH or "
                                      f"sequences:FILE (received {text[:60]!r})")
@@ -131,7 +131,7 @@ def _recommender(args):
 def run_train(args) -> None:
     """Train the chosen model(s) over the chosen seeds and save artifacts."""
     from recdemo import distributed
-    from recdemo.experiment import default_preset, recipe, train_and_save
+    from recdemo.experiment import default_preset, train_and_save
     from recdemo.serving import load_data
 
     # A multi-host run (docs/scaling.md) joins its process group before JAX does anything.
@@ -150,17 +150,19 @@ def run_train(args) -> None:
     for key in keys:
         accepted = hyperparameters(MODELS[key])
         model_overrides = {k: v for k, v in overrides.items() if k in accepted}
-        if writer and preset_name == "auto":
-            model, settings, reasons = recipe(preset_name, key, dataset, split)
+
+        def print_recipe(reasons: list[str], settings: dict, key=key) -> None:
             print(f"{key} on {dataset.name}, settings derived from the data:")
             for reason in reasons:
                 print(f"  - {reason}")
-            shown = {**model, **settings, **model_overrides, **train_overrides}
-            print("  = " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+            print("  = " + ", ".join(f"{k} {v}" for k, v in settings.items()))
+
+        show = writer and preset_name == "auto"
         folder = train_and_save(key, dataset, split, preset_name=preset_name, seeds=seeds,
                                 model_overrides=model_overrides,
                                 train_overrides=train_overrides, root=args.out,
-                                name=args.name, progress=writer)
+                                name=args.name, progress=writer,
+                                on_recipe=print_recipe if show else None)
         if writer:
             print(f"saved {folder}")
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from recdemo import RecdemoError
-from recdemo.dataset import Dataset, year_of
+from recdemo.dataset import Dataset, name_slug, year_of
 
 PREFIX = "custom:"
 NAME_PREFIX = "custom-"
@@ -63,8 +63,7 @@ def dataset_name(path: str | os.PathLike) -> str:
         stem = path.parent.name if path.name in INTERACTIONS else path.stem
     else:
         stem = path.name
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:50] or "data"
-    return NAME_PREFIX + slug
+    return NAME_PREFIX + name_slug(stem)
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str]:

@@ -103,6 +103,12 @@ class Dataset:
         return dict(self._checksums)
 
 
+def name_slug(text: str) -> str:
+    """A file or folder name as a dataset name may hold it: letters, digits, `_` and `-`, at
+    most 50 characters (`"data"` if nothing is left)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_")[:50] or "data"
+
+
 def catalogue_mask(dataset: Dataset, num_items: int) -> np.ndarray:
     """`(num_items,)` bool: True for real movie ids (False for padding id 0 and id gaps)."""
     mask = np.zeros(num_items, dtype=bool)

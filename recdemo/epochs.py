@@ -116,7 +116,7 @@ class EpochBatches(keras.utils.PyDataset):
     def _examples(self) -> tuple:
         if self._epoch is None:
             x, y, w = self.model.training_examples(self.split, self.rng)
-            max_len = getattr(self.model, "max_len", 0)
+            max_len = self.model.max_len
             if (max_len and w.ndim == 2 and w.shape[1] == max_len
                     and 1 - np.count_nonzero(w) / w.size > BUCKET_ABOVE):
                 real = w > 0

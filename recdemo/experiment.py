@@ -56,6 +56,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
                    progress: bool = False,
                    on_epoch: Callable[[EpochLog, int], None] | None = None,
                    on_phase: Callable[[str], None] | None = None,
+                   on_recipe: Callable[[list[str], dict], None] | None = None,
                    destination: str | os.PathLike | None = None) -> Path:
     """Train `model_key` once per seed and save the seed with the best validation NDCG@10.
 
@@ -71,6 +72,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
         progress: show a progress bar per seed on stderr.
         on_epoch: called after every epoch (the dashboard's live curve).
         on_phase: called with each phase's name: `training`, `refit`, `evaluating`, `saving`.
+        on_recipe: called before training with the recipe's reasons and the settings it
+            trains with (hyperparameters and train settings, overrides applied).
 
     Returns:
         The artifact folder.
@@ -78,6 +81,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     hyperparameters, settings, reasons = recipe(preset_name, model_key, dataset, split)
     hyperparameters.update(model_overrides or {})
     settings.update(train_overrides or {})
+    if on_recipe:
+        on_recipe(reasons, {**hyperparameters, **settings})
     folder = Path(destination) if destination else artifacts.artifact_dir(
         name or model_key, dataset.name, root)
     configs = _checked_settings(model_key, dataset, hyperparameters, settings, seeds)

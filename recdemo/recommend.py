@@ -20,10 +20,11 @@ from recdemo.distributed import host_copy, local_value
 from recdemo.models.base import RetrievalModel
 from recdemo.scoring import (
     BATCH_BUCKETS,
-    bucket,
     device_target_ranks,
     device_top_k,
+    in_chunks,
     padded_rows,
+    seen_ids,
 )
 from recdemo.split import LeaveOneOutSplit
 
@@ -175,22 +176,10 @@ class Recommender:
                      ) -> tuple[np.ndarray, np.ndarray]:
         """`(ranks, softmax losses)` of each row's target with its history masked
         (`device_target_ranks`), in chunks of the largest batch bucket."""
-        seen = np.zeros((len(histories), bucket(max(map(len, histories), default=1))),
-                        np.int32)
-        for row, items in enumerate(histories):
-            seen[row, : len(items)] = items
-        ranks, losses = [], []
-        for start in range(0, len(queries), BATCH_BUCKETS[-1]):
-            rows = slice(start, start + BATCH_BUCKETS[-1])
-            count = len(queries[rows])
-            chunk = padded_rows(queries[rows])
-            out = device_target_ranks(chunk, self._device_table, self._device_catalogue,
-                                      padded_rows(seen[rows], len(chunk)),
-                                      padded_rows(np.asarray(targets[rows], np.int32),
-                                                   len(chunk)), with_loss=with_loss)
-            ranks.append(np.asarray(out[0])[:count])
-            losses.append(np.asarray(out[1])[:count])
-        return np.concatenate(ranks).astype(np.int64), np.concatenate(losses)
+        ranks, losses = in_chunks(device_target_ranks, queries, self._device_table,
+                                  self._device_catalogue, seen_ids(histories),
+                                  np.asarray(targets, np.int32), with_loss=with_loss)
+        return ranks.astype(np.int64), losses
 
     # -- the public entry points ------------------------------------------------------------
     def resolve(self, user_id=None, history=None) -> tuple[int | None, np.ndarray]:
@@ -244,20 +233,10 @@ class Recommender:
         # Kept on the device like the item table: one catalogue-sized transfer per query saved.
         allowed = (self._device_catalogue if candidates is None
                    else self.catalogue & candidates)
-        seen = np.zeros((len(histories), bucket(max(map(len, histories)))), np.int32)
-        if exclude_seen:
-            for row, items in enumerate(histories):
-                seen[row, : len(items)] = items
         queries = self.query_vectors([u for u, _ in resolved], histories)
-        best, ids, log_total = [], [], []
-        for start in range(0, len(queries), BATCH_BUCKETS[-1]):
-            rows = slice(start, start + BATCH_BUCKETS[-1])
-            chunk = padded_rows(queries[rows])
-            out = device_top_k(chunk, self._device_table, allowed,
-                               padded_rows(seen[rows], len(chunk)),
-                               k=min(int(k), len(self.catalogue)))
-            for found, part in zip((best, ids, log_total), out):
-                found.extend(np.asarray(part)[: len(queries[rows])])
+        best, ids, log_total = in_chunks(device_top_k, queries, self._device_table, allowed,
+                                         seen_ids(histories, exclude_seen),
+                                         k=min(int(k), len(self.catalogue)))
         titles = self.dataset.movies["title"]
         return [[Recommendation(int(i), titles.loc[int(i)], float(score),
                                 float(np.exp(score - total)), self.dataset.item_key(int(i)))

@@ -91,3 +91,28 @@ def padded_rows(array: np.ndarray, size: int | None = None) -> np.ndarray:
     padded = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
     padded[: len(array)] = array
     return padded
+
+
+def seen_ids(histories: list[np.ndarray], masked: bool = True) -> np.ndarray:
+    """`(rows, width)` int32 history ids padded with 0 to a bucketed width (all 0 when not
+    `masked`): the `seen` argument of the kernels above."""
+    seen = np.zeros((len(histories), bucket(max(map(len, histories), default=1))), np.int32)
+    if masked:
+        for row, items in enumerate(histories):
+            seen[row, : len(items)] = items
+    return seen
+
+
+def in_chunks(kernel, queries: np.ndarray, item_table, allowed, seen: np.ndarray,
+              *per_row: np.ndarray, **static) -> tuple[np.ndarray, ...]:
+    """`kernel(queries, item_table, allowed, seen, *per_row, **static)` over chunks of at most
+    the largest batch bucket, each padded to a bucket; the outputs' real rows, concatenated."""
+    outputs = []
+    for start in range(0, len(queries), BATCH_BUCKETS[-1]):
+        rows = slice(start, start + BATCH_BUCKETS[-1])
+        count = len(queries[rows])
+        chunk = padded_rows(queries[rows])
+        out = kernel(chunk, item_table, allowed, padded_rows(seen[rows], len(chunk)),
+                     *(padded_rows(values[rows], len(chunk)) for values in per_row), **static)
+        outputs.append([np.asarray(part)[:count] for part in out])
+    return tuple(np.concatenate(parts) for parts in zip(*outputs))

@@ -35,8 +35,9 @@ def popularity_band(counts: np.ndarray) -> np.ndarray:
     return np.minimum(band, 2)
 
 
-def _quartile_labels(values: np.ndarray, unit: str) -> np.ndarray:
-    """Each value's quartile of the users, labelled by its range (`12-30 items`)."""
+def _quartile_labels(values: np.ndarray, unit: str) -> pd.Categorical:
+    """Each value's quartile of the users, labelled by its range (`12-30 items`), the
+    quartiles in ascending order."""
     edges = np.unique(np.percentile(values, [25, 50, 75]))
     which = np.searchsorted(edges, values, side="right")
     labels = []
@@ -44,13 +45,16 @@ def _quartile_labels(values: np.ndarray, unit: str) -> np.ndarray:
         inside = values[which == group]
         low, high = (inside.min(), inside.max()) if inside.size else (0, 0)
         labels.append(f"{low:.0f}-{high:.0f} {unit}" if low != high else f"{low:.0f} {unit}")
-    return np.asarray(labels, dtype=object)[which]
+    return pd.Categorical(np.asarray(labels, dtype=object)[which],
+                          categories=list(dict.fromkeys(labels)), ordered=True)
 
 
 def user_groups(kind: str, users: np.ndarray, histories: list[np.ndarray], targets: np.ndarray,
                 counts: np.ndarray, movies: pd.DataFrame | None = None,
                 spans_days: np.ndarray | None = None) -> pd.DataFrame:
-    """`(user, group)` rows of one segmentation (a user may be in several genre groups).
+    """`(user, group)` rows of one segmentation (a user may be in several genre groups); the
+    groups are ordered categories (quartiles ascending, head / torso / tail, genres by size),
+    which is the order `segment_table` lists them in.
 
     Args:
         kind: one of `KINDS`.
@@ -63,11 +67,14 @@ def user_groups(kind: str, users: np.ndarray, histories: list[np.ndarray], targe
     if kind == "history length":
         groups = _quartile_labels(np.array([len(h) for h in histories]), "items")
     elif kind == "held-out popularity":
-        groups = np.asarray(POPULARITY, dtype=object)[popularity_band(counts)[targets]]
+        groups = pd.Categorical.from_codes(popularity_band(counts)[targets], POPULARITY,
+                                           ordered=True)
     elif kind == "held-out genre":
         genres = movies["genres"].reindex(targets)
-        rows = [(u, g) for u, gs in zip(users, genres) for g in (gs if gs else ("(none)",))]
-        return pd.DataFrame(rows, columns=["user", "group"])
+        rows = pd.DataFrame([(u, g) for u, gs in zip(users, genres)
+                             for g in (gs if gs else ("(none)",))], columns=["user", "group"])
+        by_size = rows["group"].value_counts(sort=True).index.tolist()
+        return rows.assign(group=pd.Categorical(rows["group"], by_size, ordered=True))
     elif kind == "active span":
         groups = _quartile_labels(np.asarray(spans_days, dtype=np.float64), "days")
     else:
@@ -85,25 +92,16 @@ def segment_table(groups: pd.DataFrame, ranks: dict[str, tuple[np.ndarray, np.nd
         min_users: groups with fewer users are left out (too small to say anything).
 
     Returns:
-        Columns `group`, `users`, then one per model, ordered as the groups first appear
-        (quartiles ascending, head / torso / tail) or, for genres, by size.
+        Columns `group`, `users`, then one per model, in the groups' order (`user_groups`).
     """
     table = groups.copy()
     for name, (users, model_ranks) in ranks.items():
         scores = pd.Series(per_user_scores(np.asarray(model_ranks), metric), index=users)
         table[name] = scores.reindex(table["user"]).to_numpy()
-    out = table.groupby("group", sort=False).agg(users=("user", "size"),
-                                                 **{n: (n, "mean") for n in ranks})
+    out = table.groupby("group", observed=True).agg(users=("user", "size"),
+                                                    **{n: (n, "mean") for n in ranks})
     out = out[out["users"] >= min_users].reset_index()
-    if not out["group"].str.match(r"^[0-9]").all() and set(out["group"]) - set(POPULARITY):
-        out = out.sort_values("users", ascending=False, kind="stable")
-    elif set(out["group"]) <= set(POPULARITY):
-        out = out.set_index("group").reindex([p for p in POPULARITY if p in set(out["group"])]
-                                             ).reset_index()
-    else:
-        out = out.sort_values("group", key=lambda g: g.str.extract(r"^([0-9]+)")[0].astype(
-            float), kind="stable")
-    return out.reset_index(drop=True)
+    return out.assign(group=out["group"].astype(str))
 
 
 def example_users(groups: pd.DataFrame, group: str, limit: int = 8,

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from recdemo import RecdemoError
-from recdemo.dataset import Dataset
+from recdemo.dataset import Dataset, name_slug
 
 PREFIX = "sequences:"
 NAME_PREFIX = "sequences-"
@@ -34,9 +34,7 @@ _LINE = re.compile(rf"[ \t]*({_ID})[ \t]+({_ID})[ \t]*")
 
 def dataset_name(path: str | os.PathLike) -> str:
     """The name a sequence file's artifacts are filed under: `sequences-<file stem>`."""
-    stem = Path(path).expanduser().stem
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:50] or "data"
-    return NAME_PREFIX + slug
+    return NAME_PREFIX + name_slug(Path(path).expanduser().stem)
 
 
 def _pairs(path: Path) -> np.ndarray:

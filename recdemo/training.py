@@ -205,7 +205,7 @@ def _train(model_key, dataset, split, hyperparameters, config, on_epoch, on_phas
     validation = RankingValidation(
         Recommender(model, dataset, split),
         functools.partial(objective.ranking_loss_function, config.seed),
-        example_loss, on_epoch, config.epochs, config.learning_rate)
+        example_loss, on_epoch, config.epochs)
     # patience 0 means "run every epoch"; the best epoch's weights are restored either way.
     stopping = keras.callbacks.EarlyStopping(
         monitor="val_ndcg10", mode="max", patience=config.patience or config.epochs,

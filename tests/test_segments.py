@@ -33,8 +33,8 @@ def test_a_user_is_in_each_genre_of_their_held_out_movie():
 
 
 def test_each_group_gets_its_size_and_each_models_mean():
-    groups = pd.DataFrame({"user": [1, 2, 3, 4, 2], "group": ["tail", "head", "head", "tail",
-                                                              "tail"]})
+    groups = pd.DataFrame({"user": [1, 2, 3, 4, 2], "group": pd.Categorical(
+        ["tail", "head", "head", "tail", "tail"], ["head", "torso", "tail"], ordered=True)})
     ranks = {"A": (np.array([1, 2, 3, 4]), np.array([1, 50, 3, 11])),
              "B": (np.array([4, 3, 2, 1]), np.array([2, 20, 30, 40]))}
     table = segment_table(groups, ranks, "hr@10")
