@@ -37,8 +37,9 @@ class PageContext:
         self.query, self.history = query, history
         self.models = state.Models(dataset.name)
         model = st.session_state.model
-        self.keys = list(MODELS) if model == urlstate.COMPARE else [model]
-        self.folders = {key: state.served_folder(key) for key in MODELS}
+        self.offered = state.offered_models(dataset.name)
+        self.keys = self.offered if model == urlstate.COMPARE else [model]
+        self.folders = {key: state.served_folder(key) for key in self.offered}
         user = query.get("user_id")
         # Nothing may give the held-out movie away before the presenter reveals it.
         revealed = user is not None and st.session_state.get("reveal")

@@ -31,8 +31,9 @@ def summaries(folders: dict[str, str]) -> dict[str, dict]:
 
 
 def shipped_folders(dataset_name: str) -> dict[str, str]:
-    """Every model's shipped artifact: what the headline reports, whatever a session serves."""
-    return {key: str(artifacts.artifact_dir(key, dataset_name)) for key in MODELS}
+    """Every shipped model's artifact: what the headline reports, whatever a session serves."""
+    folders = {key: artifacts.artifact_dir(key, dataset_name) for key in MODELS}
+    return {key: str(folder) for key, folder in folders.items() if folder.exists()}
 
 
 def headline_comparison(dataset_name: str):

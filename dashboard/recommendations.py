@@ -1,4 +1,4 @@
-"""The Top 10 tab: one model's top-10, or a rank × model grid of all three."""
+"""The Top 10 tab: one model's top-10, or a rank × model grid of every model."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dashboard.who import add_to_history, genres_text, movie_label
 from recdemo import attribution, insights, slides
 from recdemo.models import DISPLAY_NAMES
 
+# Agreement level (`insights.agreement_level`): 3 in every model's list, 2 in more than one.
 AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
 HELD_OUT_COLOUR = "rgba(60, 130, 240, 0.45)"
 
@@ -151,6 +152,7 @@ def compare_view(lists: dict[str, list], page) -> None:
     """One compact grid: agreement coloured, the held-out movie highlighted."""
     frame, ids = compare_grid(lists, page)
     votes = insights.agreement({k: ids[DISPLAY_NAMES[k]] for k in lists})
+    level = {movie: insights.agreement_level(n, len(lists)) for movie, n in votes.items()}
     held_out = page.held_out
 
     def colour(column: pd.Series) -> list[str]:
@@ -160,8 +162,8 @@ def compare_view(lists: dict[str, list], page) -> None:
         for movie in ids[column.name][: len(column)]:
             if movie == held_out:
                 styles.append(f"background-color: {HELD_OUT_COLOUR}; font-weight: 700")
-            elif column.name != "Most popular" and votes.get(movie, 0) >= 2:
-                styles.append(f"background-color: {AGREEMENT_COLOURS[min(votes[movie], 3)]}")
+            elif column.name != "Most popular" and level.get(movie, 0):
+                styles.append(f"background-color: {AGREEMENT_COLOURS[level[movie]]}")
             else:
                 styles.append("")
         return styles + [""] * (len(column) - len(styles))
@@ -173,13 +175,13 @@ def compare_view(lists: dict[str, list], page) -> None:
                         for (a, b), n in insights.overlaps(
                             {k: ids[DISPLAY_NAMES[k]] for k in lists}).items())
     in_all = sum(1 for v in votes.values() if v == len(lists))
-    legend = ":green-badge[in all three] :orange-badge[in two]"
+    legend = ":green-badge[in every list] :orange-badge[in more than one]"
     if held_out is not None:
         legend += " :blue-badge[the held-out movie]"
     st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}.")
     title = f"Top {K} from every model for {who_text(page, protocol=False)}"
     shades = pd.DataFrame({name: [-1 if m == held_out else
-                                  (0 if name == "Most popular" else votes.get(m, 0))
+                                  (0 if name == "Most popular" else level.get(m, 0))
                                   for m in movie_ids] for name, movie_ids in ids.items()})
     export_buttons("grid", title, page, frame, lambda title, sub: slides.table_chart(
         frame, title, sub, shades, cell_width=240))
@@ -189,7 +191,7 @@ def compare_view(lists: dict[str, list], page) -> None:
 
 
 def recommendations_tab(page) -> None:
-    """The chosen model's top-10, or all three side by side."""
+    """The chosen model's top-10, or every model's side by side."""
     if not page.recommenders:
         st.warning("No model is available: see the messages above.")
         return

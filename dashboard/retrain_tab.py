@@ -10,10 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.state import K, artifact_json, paired, recommender, served_folder
+from dashboard.state import K, artifact_json, offered_models, paired, recommender, served_folder
 from recdemo import RecdemoError, artifacts, insights, retrain, verdict
-from recdemo.models import DISPLAY_NAMES, MODELS
-from recdemo.presets import preset
+from recdemo.models import DISPLAY_NAMES, MODELS, preset
 
 LEARNING_RATES = [3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 1e-2]
 OUTCOME_ICONS = {verdict.BETTER: ":material/trending_up:",
@@ -71,7 +70,8 @@ def follow_model_on_screen() -> None:
 def retrain_form(dataset_name: str) -> None:
     """Model and settings; the values are remembered per model for this session."""
     follow_model_on_screen()
-    model_key = st.selectbox("Model to retrain", list(MODELS), format_func=DISPLAY_NAMES.get,
+    model_key = st.selectbox("Model to retrain", offered_models(dataset_name),
+                             format_func=DISPLAY_NAMES.get,
                              key="retrain_model")
     values = _settings(model_key)
     with st.form(f"retrain-{model_key}"):

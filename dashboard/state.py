@@ -137,6 +137,19 @@ def served_folder(model_key: str) -> str:
     return state.served.get(model_key) or str(artifacts.artifact_dir(model_key, state.dataset))
 
 
+def offered_models(dataset_name: str | None = None) -> list[str]:
+    """The registered models this session can show on `dataset_name` (default: the session's),
+    in registry order: those with a shipped artifact folder or a served retrained run. A model
+    registered in code but never trained on this data has nothing to show; a folder that fails
+    to load is still offered, and its error shown."""
+    state = st.session_state
+    dataset_name = dataset_name or state.dataset
+    served = state.get("served", {})
+    offered = [key for key in MODELS
+               if key in served or artifacts.artifact_dir(key, dataset_name).exists()]
+    return offered or list(MODELS)
+
+
 class Models:
     """Recommenders of this session's served artifacts, loaded on first use; a model that
     cannot load is reported once with its reason while the others keep serving."""
@@ -155,7 +168,7 @@ class Models:
 
     def available(self, keys=None) -> dict:
         """Every loadable model among `keys` (default: all), in registry order."""
-        loaded = {key: self.get(key) for key in (keys or MODELS)}
+        loaded = {key: self.get(key) for key in (keys or offered_models(self.dataset_name))}
         return {key: rec for key, rec in loaded.items() if rec is not None}
 
 
@@ -173,7 +186,8 @@ def prefetch(dataset_name: str, first: str) -> None:
     if dataset_name in started:
         return
     started.add(dataset_name)
-    keys = [first, *[k for k in MODELS if k != first]] if first in MODELS else list(MODELS)
+    offered = offered_models(dataset_name)
+    keys = [first, *[k for k in offered if k != first]] if first in offered else offered
 
     def load_all() -> None:
         for key in keys:
@@ -215,7 +229,8 @@ def init_session(dataset, split, genres: list[str], warnings: list[str]) -> None
         return
     runs = known_runs(dataset.name)
     view, view_warnings = urlstate.parse_view(
-        query_params(), dataset=dataset.name, models=MODELS, default_model=DEFAULT_MODEL,
+        query_params(), dataset=dataset.name, models=offered_models(dataset.name),
+        default_model=DEFAULT_MODEL,
         user_ids=set(split.users.tolist()), movie_ids=set(dataset.movies.index.tolist()),
         genres=set(genres), tabs=TABS, max_history=MAX_HISTORY, runs=runs)
     state.initialized_for = dataset.name

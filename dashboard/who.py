@@ -12,26 +12,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.state import DEFAULT_DATASET, MAX_HISTORY, K
+from dashboard.state import DEFAULT_DATASET, MAX_HISTORY, K, offered_models
 from recdemo import insights, urlstate
 from recdemo.data import available
 from recdemo.display import markdown_escape
-from recdemo.models import DISPLAY_NAMES, MODELS
+from recdemo.models import DISPLAY_NAMES, card
 
 MODES = {"user": "A MovieLens user", "history": "Build a history"}
-ABOUT_MODELS = {
-    "two_tower": "learns one vector per user and per movie and recommends the movies whose "
-                 "vectors point the same way as yours (order of watching is ignored).",
-    "gru4rec": "reads your movies in the order you watched them with a recurrent network and "
-               "predicts the next one.",
-    "sasrec": "reads your movies in order with a Transformer, which can attend to any earlier "
-              "movie when predicting the next one.",
-}
 
 
 def model_label(key: str) -> str:
     """What the model picker shows."""
-    return "Compare all three" if key == urlstate.COMPARE else DISPLAY_NAMES[key]
+    return "Compare all models" if key == urlstate.COMPARE else DISPLAY_NAMES[key]
 
 
 def sidebar(genres: list[str]) -> None:
@@ -44,7 +36,8 @@ def sidebar(genres: list[str]) -> None:
         st.selectbox("Dataset", datasets, index=datasets.index(state.dataset),
                      key="dataset_choice", on_change=_switch_dataset)
         st.radio("Recommend for", list(MODES), format_func=MODES.get, key="mode")
-        st.radio("Model", [*MODELS, urlstate.COMPARE], key="model", format_func=model_label)
+        offered = offered_models()
+        st.radio("Model", [*offered, urlstate.COMPARE], key="model", format_func=model_label)
         st.toggle("Exclude watched movies", key="exclude_seen")
         st.toggle("Presenter mode", key="present",
                   help="For a projector: a whole top 10 or the compare grid fits 1280×720, "
@@ -57,8 +50,8 @@ def sidebar(genres: list[str]) -> None:
         st.button("Restore shipped models", on_click=lambda: state.update(served={}),
                   disabled=not state.served, width="stretch")
         with st.expander("About the models", icon=":material/info:"):
-            for key, sentence in ABOUT_MODELS.items():
-                st.markdown(f"**{DISPLAY_NAMES[key]}** {sentence}")
+            for key in offered:
+                st.markdown(f"**{DISPLAY_NAMES[key]}** {card(key).description}")
 
 
 def _switch_dataset() -> None:

@@ -13,8 +13,7 @@ from pathlib import Path
 from recdemo import RecdemoError
 from recdemo.batchfile import batch_answers
 from recdemo.data import READERS, available
-from recdemo.models import MODELS, hyperparameters
-from recdemo.presets import PRESETS
+from recdemo.models import MODELS, PRESET_NAMES, hyperparameters
 
 # Batch-file lines answered per batched call: memory stays bounded on a file of any length.
 _BATCH_LINES = 1024
@@ -81,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train models and write artifacts")
     train.add_argument("--model", required=True, choices=[*MODELS, "all"])
     _add_data_flags(train)
-    train.add_argument("--preset", choices=[*sorted(PRESETS), "auto"],
+    train.add_argument("--preset", choices=[*PRESET_NAMES, "auto"],
                        help="named settings, or 'auto': derived from the data's shape "
                             "(default: 'full' on MovieLens, where it was tuned, else 'auto')")
     train.add_argument("--schedule", choices=["constant", "cosine"],

@@ -18,9 +18,8 @@ from recdemo import RecdemoError, artifacts, distributed
 from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.evaluation import held_out_ranks, most_popular
 from recdemo.metrics import ranking_metrics
-from recdemo.models import MODELS
+from recdemo.models import MODELS, preset
 from recdemo.models import hyperparameters as hyperparameters_of
-from recdemo.presets import preset
 from recdemo.recipes import auto_recipe
 from recdemo.split import PARTS, LeaveOneOutSplit
 from recdemo.training import EpochLog, TrainConfig, train
@@ -63,7 +62,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     Args:
         model_key: a key of `recdemo.models.MODELS`.
         dataset, split: the data and its leave-one-out split.
-        preset_name: `"full"` or `"quick"` (see `recdemo.presets`), or `"auto"` (derived
+        preset_name: `"full"` or `"quick"` (each model class's `PRESETS`), or `"auto"` (derived
             from the data, `recdemo.recipes`).
         seeds: seeds to train; the metrics record every seed and their mean.
         model_overrides, train_overrides: values replacing the preset's.
@@ -143,7 +142,8 @@ def recipe(preset_name: str, model_key: str, dataset: Dataset, split: LeaveOneOu
     from the data (`"auto"`)."""
     if preset_name != "auto":
         hyperparameters, settings = preset(preset_name, model_key)
-        return hyperparameters, settings, [f"the {preset_name!r} preset (recdemo.presets)"]
+        source = f"{MODELS[model_key].__name__}.PRESETS"
+        return hyperparameters, settings, [f"the {preset_name!r} preset ({source})"]
     lengths = np.array([len(items) for items in split.train.values()])
     return auto_recipe(model_key, set(hyperparameters_of(MODELS[model_key])),
                        len(split.train), int(catalogue_mask(dataset, dataset.num_items).sum()),

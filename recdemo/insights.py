@@ -145,6 +145,16 @@ def agreement(lists: dict[str, list[int]]) -> dict[int, int]:
     return votes
 
 
+def agreement_level(votes: int, lists: int) -> int:
+    """How a movie in `votes` of `lists` lists is shaded: 3 in every list, 2 in more than one
+    (but not all), 0 otherwise.
+
+    >>> [agreement_level(v, 4) for v in (1, 2, 3, 4)]
+    [0, 2, 2, 3]
+    """
+    return 3 if votes == lists and lists > 1 else 2 if votes >= 2 else 0
+
+
 def overlaps(lists: dict[str, list[int]]) -> dict[tuple[str, str], int]:
     """How many movies each pair of lists shares, for every pair in the given order."""
     keys = list(lists)

@@ -22,7 +22,8 @@ from recdemo.callbacks import EpochLog, RankingValidation
 from recdemo.dataset import Dataset
 from recdemo.distributed import local_batches, process_count
 from recdemo.epochs import EpochBatches, Resample, padded_to_batches, take_rows
-from recdemo.models import RetrievalModel, build_model
+from recdemo.models import build_model
+from recdemo.models.base import RetrievalModel
 from recdemo.recommend import Recommender
 from recdemo.split import LeaveOneOutSplit
 from recdemo.validation import check_choice, check_int, check_number

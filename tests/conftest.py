@@ -19,6 +19,15 @@ import keras  # noqa: E402,F401
 import keras_hub  # noqa: E402,F401
 from synthetic import write_ml100k  # noqa: E402
 
+from fourth_model import KEY as FOURTH_MODEL, MeanPool  # noqa: E402
+from recdemo import artifacts, models  # noqa: E402
+
+# Before any test module is collected, so that every test parametrized over the registry runs
+# the fourth model too.
+models.register(FOURTH_MODEL, MeanPool)
+# The models with a shipped ml-100k artifact (the fourth model has none).
+SHIPPED = [key for key in models.MODELS if artifacts.artifact_dir(key).exists()]
+
 
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory) -> Path:
@@ -62,18 +71,18 @@ def real_data():
 
 @pytest.fixture(scope="session")
 def shipped_recommenders(real_data):
-    """The shipped ml-100k artifacts of all three models, loaded once."""
-    from recdemo.models import MODELS
+    """The shipped ml-100k artifacts of every shipped model, loaded once."""
     from recdemo.serving import load_recommender
 
     dataset, split = real_data
-    return {key: load_recommender(key, dataset, split) for key in MODELS}
+    return {key: load_recommender(key, dataset, split) for key in SHIPPED}
 
 
 @pytest.fixture(scope="session")
 def synthetic_artifacts(synthetic_data, tmp_path_factory) -> Path:
-    """An artifact root with all three models trained for one epoch on the synthetic data
-    through the same code path as `python -m recdemo train` (the smoke run of each model)."""
+    """An artifact root with every registered model (the fourth included) trained for one
+    epoch on the synthetic data through the same code path as `python -m recdemo train` (the
+    smoke run of each model)."""
     from model_contract import TINY
 
     from recdemo.experiment import train_and_save

@@ -15,6 +15,7 @@ TINY = {
     "sasrec_bce": {"embedding_dim": 8, "num_heads": 1, "max_len": 6, "dropout": 0.0,
                    "loss": "bce"},
     "two_tower_mse": {"embedding_dim": 8, "loss": "mse"},
+    "mean_pool": {"embedding_dim": 8, "max_len": 6},
     # Many negatives per step, so the one-step loss comparison below is not sampling noise.
     "two_tower_sampled": {"embedding_dim": 8, "loss": "sampled", "num_negatives": 500},
     "gru4rec_sampled": {"embedding_dim": 8, "hidden_dim": 8, "max_len": 6, "dropout": 0.0,

@@ -13,7 +13,7 @@ from conftest import ROOT
 # Lowest first: a module may import its own layer and those before it.
 LAYERS = {
     "base": ("recdemo", "recdemo.validation", "recdemo.display", "recdemo.metrics",
-             "recdemo.paired", "recdemo.urlstate", "recdemo.presets", "recdemo.distributed",
+             "recdemo.paired", "recdemo.urlstate", "recdemo.distributed",
              "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments",
              "recdemo.scoring"),
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",

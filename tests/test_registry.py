@@ -1,76 +1,22 @@
-"""A new model is one class plus one registry line: a fourth model defined here trains, saves,
-loads, serves through the CLI and appears in the report, with no other change."""
+"""A new model is one class plus one registry line: the test-only fourth model
+(`tests/fourth_model.py`, registered by `conftest.py`) trains, saves, loads, serves through the
+CLI and appears in the report, with no other change; what the registry shows about a model is
+read from its class."""
 
 from __future__ import annotations
 
 import json
 
-import keras
-import numpy as np
 import pytest
-from keras import ops
+from fourth_model import KEY as fourth_model
+from fourth_model import MeanPool
 
 from recdemo import models
 from recdemo.cli import hyperparameter_flags, main
-from recdemo.models.base import RetrievalModel
-from recdemo.models.sequences import pad_right
 
 
-class MeanPool(RetrievalModel):
-    """The query is the mean embedding of the history's items.
-
-    Args:
-        num_items: size of the item id space.
-        embedding_dim: item embedding width.
-        max_len: most recent items kept per history.
-    """
-
-    def __init__(self, num_items: int, embedding_dim: int = 8, max_len: int = 6, **kwargs):
-        super().__init__(num_items, embedding_dim, **kwargs)
-        self.max_len = max_len
-        self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
-                                                     name="item_embedding")
-
-    def query_embeddings(self, items, training: bool = False):
-        mask = ops.expand_dims(ops.cast(ops.not_equal(items, 0), "float32"), -1)
-        total = ops.sum(self.item_embedding(items) * mask, axis=1)
-        return total / ops.maximum(ops.sum(mask, axis=1), 1.0)
-
-    def training_outputs(self, items, training: bool = False):
-        return self.query_embeddings(items)
-
-    def item_embeddings(self):
-        return self.item_embedding.embeddings
-
-    def _examples(self, histories, targets):
-        x = pad_right(histories, self.max_len)
-        return self.objective.examples(x, np.asarray(targets, np.int32),
-                                       np.ones(len(x), np.float32))
-
-    def training_examples(self, split, rng):
-        rows = [items for items in split.train.values() if len(items) > 1]
-        return self._examples([r[:-1] for r in rows], [r[-1] for r in rows])
-
-    def validation_examples(self, split, rng):
-        _, histories, targets = split.cases("valid")
-        return self._examples(histories, targets)
-
-    def get_config(self):
-        return {**super().get_config(), "max_len": self.max_len}
-
-
-@pytest.fixture
-def fourth_model():
-    models.register("mean_pool", MeanPool, "Mean pool")
-    try:
-        yield "mean_pool"
-    finally:
-        models._CLASSES.pop("mean_pool")
-        models.DISPLAY_NAMES.pop("mean_pool")
-
-
-def test_a_fourth_model_needs_only_its_class_and_a_registry_line(fourth_model, synthetic_dir,
-                                                                 tmp_path, capsys):
+def test_a_fourth_model_needs_only_its_class_and_a_registry_line(synthetic_dir, tmp_path,
+                                                                 capsys):
     from recdemo.report import results_table
 
     assert "max_len" in hyperparameter_flags()
@@ -91,4 +37,35 @@ def test_registry_keys_are_plain_identifiers():
     from recdemo import RecdemoError
 
     with pytest.raises(RecdemoError, match="model key"):
-        models.register("../x", MeanPool, "bad")
+        models.register("../x", MeanPool)
+
+
+def test_a_card_read_from_source_is_what_the_class_says():
+    # The dashboard reads names, descriptions and presets without importing Keras; what it
+    # reads must be the class's own values.
+    for key in models.MODELS:
+        model_class = models.MODELS[key]
+        card = models.card(key)
+        assert card.display_name == model_class.DISPLAY_NAME
+        assert card.description == model_class.DESCRIPTION
+        assert card.presets == model_class.PRESETS
+    assert models.DISPLAY_NAMES["sasrec"] == "SASRec"
+    assert models.preset("quick", fourth_model) == ({"embedding_dim": 16, "max_len": 6}, {
+        "epochs": 2, "batch_size": 64, "learning_rate": 1e-2})
+    assert models.preset("full", fourth_model) == ({}, {})
+
+
+def test_a_model_without_its_card_is_refused_when_registered():
+    class Nameless(MeanPool):
+        pass
+
+    with pytest.raises(TypeError, match="DESCRIPTION, DISPLAY_NAME, PRESETS"):
+        models.register("nameless", Nameless)
+    models.unregister("nameless")
+
+
+def test_the_catalogue_softmax_has_one_name_and_old_names_still_load():
+    sasrec = models.MODELS["sasrec"](num_items=10, loss="ce", max_len=4, num_heads=1)
+    assert sasrec.get_config()["loss"] == "softmax"
+    for key in models.MODELS:
+        assert "softmax" in models.MODELS[key].LOSSES and "ce" not in models.MODELS[key].LOSSES

@@ -123,7 +123,7 @@ def test_every_train_setting_is_checked(field, value):
         TrainConfig(**{field: value})
 
 
-@pytest.mark.parametrize("model_key", ["two_tower", "gru4rec", "sasrec"])
+@pytest.mark.parametrize("model_key", list(MODELS))
 def test_validation_loss_from_the_ranking_pass_equals_keras_evaluate(synthetic_data, model_key):
     from model_contract import tiny_model
 

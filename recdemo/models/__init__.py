@@ -1,24 +1,46 @@
 """The model registry: one key per model, used everywhere (code, CLI, artifact folders, UI).
 
-`MODELS` maps a key to its class and imports the class (and so Keras, JAX and keras-hub) only
-when it is first looked up, so reading the registry's keys or display names costs nothing: the
-dashboard paints its first screen before any of those libraries is loaded.
+A model is its class's file plus one line in `_CLASSES` (or one `register` call). What the rest
+of recdemo shows about it is on the class (`RetrievalModel`'s docstring lists the fields) and
+reaches the CLI, the trainer, the report, the benchmark and the dashboard through `card` and
+`preset`. `MODELS` imports a class (and so Keras, JAX and keras-hub) only when it is looked up;
+`card` reads a class's literal fields from its source instead, so the dashboard paints its
+first screen, model names and descriptions included, before any of those libraries loads.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 from recdemo.validation import check_name
 
-# key -> "module:Class"; adding a model is one file plus one line here.
-_CLASSES = {
+# key -> "module:Class" (or the class itself, once registered at run time).
+_CLASSES: dict[str, str | type] = {
     "two_tower": "recdemo.models.two_tower:TwoTower",
     "gru4rec": "recdemo.models.gru4rec:GRU4Rec",
     "sasrec": "recdemo.models.sasrec:SASRec",
 }
-DISPLAY_NAMES = {"two_tower": "Two-tower", "gru4rec": "GRU4Rec", "sasrec": "SASRec"}
+PRESET_NAMES = ("full", "quick")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What recdemo shows about a model, read from its class."""
+
+    display_name: str
+    description: str
+    presets: dict
+
+
+# Class attribute -> `ModelCard` field.
+_CARD_FIELDS = {"DISPLAY_NAME": "display_name", "DESCRIPTION": "description",
+                "PRESETS": "presets"}
+_CARDS: dict[str, ModelCard] = {}
 
 
 class _Registry(Mapping):
@@ -44,15 +66,78 @@ class _Registry(Mapping):
 MODELS: Mapping[str, type] = _Registry()
 
 
-def register(key: str, model_class: type | str, display_name: str) -> None:
+def _literal_fields(module: str, class_name: str) -> dict:
+    """The card fields assigned as literals in the body of `class_name` in `module`'s source,
+    read without importing the module."""
+    source = Path(importlib.util.find_spec(module).origin).read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return {target.id: ast.literal_eval(statement.value)
+                    for statement in node.body if isinstance(statement, ast.Assign)
+                    for target in statement.targets
+                    if isinstance(target, ast.Name) and target.id in _CARD_FIELDS}
+    raise TypeError(f"{module} defines no class {class_name}")
+
+
+def card(key: str) -> ModelCard:
+    """The display name, description and presets of the model registered as `key`."""
+    if key not in _CARDS:
+        entry = _CLASSES[key]
+        if isinstance(entry, str):
+            fields = _literal_fields(*entry.split(":"))
+        else:
+            fields = {name: vars(entry)[name] for name in _CARD_FIELDS if name in vars(entry)}
+        missing = sorted(set(_CARD_FIELDS) - set(fields))
+        if missing:
+            raise TypeError(f"model {key!r} does not set {', '.join(missing)} in its class body")
+        _CARDS[key] = ModelCard(**{_CARD_FIELDS[name]: value for name, value in fields.items()})
+    return _CARDS[key]
+
+
+class _DisplayNames(Mapping):
+    """`{key: display name}` over the registry."""
+
+    def __getitem__(self, key: str) -> str:
+        return card(key).display_name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_CLASSES)
+
+    def __len__(self) -> int:
+        return len(_CLASSES)
+
+
+DISPLAY_NAMES: Mapping[str, str] = _DisplayNames()
+
+
+def preset(name: str, model_key: str) -> tuple[dict, dict]:
+    """`(model hyperparameters, train settings)` copies of a model's named preset (empty for a
+    preset the model does not define: its constructor's and `TrainConfig`'s defaults apply).
+
+    `full` trains the shipped artifacts and `quick` the dashboard's Retrain button; both were
+    chosen on MovieLens-100k validation (docs/results.md). Other data gets `recdemo.recipes`.
+    """
+    entry = card(model_key).presets.get(name, {})
+    return dict(entry.get("model", {})), dict(entry.get("train", {}))
+
+
+def register(key: str, model_class: type | str) -> None:
     """Add a model under `key` (a class, or `"module:Class"` to import lazily).
 
-    The CLI's flags, the trainer, the artifact store, the report and the dashboard all read
-    the registry, so this line (or one in `_CLASSES`) is all a new model needs besides its file.
+    The CLI's flags, the trainer, the artifact store, the report, the benchmark and the
+    dashboard all read the registry, so this line (or one in `_CLASSES`) is all a new model
+    needs besides its file.
     """
     check_name(key, "model key")
     _CLASSES[key] = model_class
-    DISPLAY_NAMES[key] = display_name
+    _CARDS.pop(key, None)
+    card(key)
+
+
+def unregister(key: str) -> None:
+    """Remove a model added by `register`."""
+    _CLASSES.pop(key)
+    _CARDS.pop(key, None)
 
 
 def _documented_args(model_class: type) -> dict[str, str]:
@@ -79,11 +164,12 @@ def _documented_args(model_class: type) -> dict[str, str]:
 
 def hyperparameters(model_class: type) -> dict[str, tuple[type, str, tuple | None]]:
     """A model's tunable constructor arguments: `{name: (type, help, choices)}`, read from its
-    and its bases' signatures (types from the defaults), docstrings' `Args:` and `CHOICES`."""
+    and its bases' signatures (types from the defaults), docstrings' `Args:`, `CHOICES` and
+    `LOSSES`."""
     import inspect
 
     docs = _documented_args(model_class)
-    out, choices = {}, {}
+    out, choices = {}, {"loss": tuple(getattr(model_class, "LOSSES", ()))}
     for klass in reversed(model_class.__mro__):
         choices.update(vars(klass).get("CHOICES", {}))
     for klass in model_class.__mro__:
@@ -111,17 +197,5 @@ def build_model(model_key: str, dataset, **hyperparameters):
     return model
 
 
-def __getattr__(name: str):
-    # `from recdemo.models import SASRec` (or RetrievalModel) still works, lazily.
-    if name == "RetrievalModel":
-        from recdemo.models.base import RetrievalModel
-
-        return RetrievalModel
-    for key, path in _CLASSES.items():
-        if path.endswith(f":{name}"):
-            return MODELS[key]
-    raise AttributeError(f"module 'recdemo.models' has no attribute {name!r}")
-
-
-__all__ = ["MODELS", "DISPLAY_NAMES", "build_model", "hyperparameters", "register",
-           "RetrievalModel", "TwoTower", "GRU4Rec", "SASRec"]
+__all__ = ["MODELS", "DISPLAY_NAMES", "PRESET_NAMES", "ModelCard", "build_model", "card",
+           "hyperparameters", "preset", "register", "unregister"]

@@ -11,10 +11,11 @@ import keras
 import numpy as np
 
 from recdemo.distributed import host_copy
+from recdemo.models import objectives, sequences
 from recdemo.models.objectives import CatalogueSoftmax, split_inputs
-from recdemo.models.sampled_softmax import SAMPLERS
+from recdemo.models.sampled_softmax import SAMPLERS, SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
-from recdemo.validation import check_choice, check_int
+from recdemo.validation import check_choice, check_int, check_rate
 
 
 class RetrievalModel(keras.Model):
@@ -26,9 +27,10 @@ class RetrievalModel(keras.Model):
     `encode_queries`, and says whether it must be refitted on the validation items
     (`refits_on_validation`).
 
-    A subclass sets `self.objective` in its constructor from its `loss` argument
-    (`objectives.build`); `"sampled"` is open to every model and reads `num_negatives` and
-    `sampler` from here.
+    What the rest of recdemo shows about a model lives on its class, as literals (the registry
+    reads them without importing Keras, `recdemo.models.card`): `DISPLAY_NAME`, a one-sentence
+    `DESCRIPTION` that follows the name, and `PRESETS` (`{"full" | "quick": {"model": ...,
+    "train": ...}}`). `LOSSES` maps the `loss` names a model accepts to objectives.
 
     Args:
         num_items: size of the item id space (largest movie id + 1; id 0 is padding).
@@ -36,26 +38,32 @@ class RetrievalModel(keras.Model):
         num_negatives: negatives per training step of the sampled softmax (`--loss sampled`).
         sampler: where the sampled softmax draws negatives: `"uniform"` over items or in
             proportion to `"popularity"` (logQ-corrected either way).
+        loss: the training objective, one of `LOSSES`.
     """
 
     max_len = 0
     CHOICES = {"sampler": SAMPLERS}
+    # `loss` names (stored in artifacts' configs) -> objectives; `"ce"` still reads as softmax.
+    LOSSES = {"softmax": CatalogueSoftmax, "sampled": SampledSoftmax}
     # A model that reads histories sees the validation item as input at test time; a user-id
     # model can only use it by training on it (see `recdemo.training`).
     refits_on_validation = False
 
     def __init__(self, num_items: int, embedding_dim: int = 64, num_negatives: int = 100,
-                 sampler: str = "uniform", **kwargs):
+                 sampler: str = "uniform", loss: str = "softmax", **kwargs):
         super().__init__(**kwargs)
         check_int("num_items", num_items, low=2)
         check_int("embedding_dim", embedding_dim, low=2)
         check_int("num_negatives", num_negatives)
         check_choice("sampler", sampler, SAMPLERS)
+        loss = objectives.canonical(loss)
+        check_choice("loss", loss, self.LOSSES)
         self.num_items = num_items
         self.embedding_dim = embedding_dim
         self.num_negatives = num_negatives
         self.sampler = sampler
-        self.objective = CatalogueSoftmax()
+        self.loss_type = loss
+        self.objective = self.LOSSES[loss].for_model(self)
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -87,17 +95,16 @@ class RetrievalModel(keras.Model):
             histories: per row the input history, oldest first.
             item_table: the frozen item table (for models that fit queries to it).
         """
-        from recdemo.models.sequences import bucket_lengths, pad_right
-
         # Rows of similar lengths together, cut to their bucket: a short history does not
         # pay for `max_len` positions (right padding: the outputs do not change).
         lengths = np.minimum([len(h) for h in histories], self.max_len)
         out, shorter = None, -1
-        for length in bucket_lengths(self.max_len):
+        for length in sequences.bucket_lengths(self.max_len):
             rows = np.flatnonzero((lengths <= length) & (lengths > shorter))
             shorter = length
             if rows.size:
-                vectors = np.asarray(run_query(pad_right([histories[i] for i in rows], length)))
+                vectors = np.asarray(run_query(
+                    sequences.pad_right([histories[i] for i in rows], length)))
                 if out is None:
                     out = np.empty((len(histories), vectors.shape[-1]), vectors.dtype)
                 out[rows] = vectors
@@ -146,5 +153,62 @@ class RetrievalModel(keras.Model):
     def get_config(self) -> dict:
         """Hyperparameters only (the shared ones; subclasses add theirs)."""
         return {"num_items": self.num_items, "embedding_dim": self.embedding_dim,
-                "num_negatives": self.num_negatives, "sampler": self.sampler}
+                "num_negatives": self.num_negatives, "sampler": self.sampler,
+                "loss": self.loss_type}
+
+
+class SequenceModel(RetrievalModel):
+    """A model whose query is a right-padded history (GRU4Rec, SASRec).
+
+    A subclass implements `sequence_outputs` (one output per position, position t seeing items
+    0..t only) and names its item table `item_embedding`. Training scores every position's
+    next item; the query is the output at the last real item.
+
+    Args:
+        max_len: most recent items kept per history.
+        dropout: the model's dropout rate.
+    """
+
+    def __init__(self, num_items: int, embedding_dim: int = 64, max_len: int = 200,
+                 dropout: float = 0.2, **kwargs):
+        super().__init__(num_items, embedding_dim, **kwargs)
+        check_int("max_len", max_len)
+        check_rate("dropout", dropout)
+        self.max_len = max_len
+        self.dropout = dropout
+
+    def sequence_outputs(self, items, training: bool = False):
+        """`(batch, length, embedding_dim)` outputs; position t sees items 0..t only."""
+        raise NotImplementedError
+
+    def training_outputs(self, items, training: bool = False):
+        """The output at every position (the objective scores each position's next item)."""
+        return self.sequence_outputs(items, training=training)
+
+    def query_embeddings(self, items, training: bool = False):
+        """The output at each row's most recent item."""
+        return sequences.gather_last(self.sequence_outputs(items, training=training), items)
+
+    def item_embeddings(self):
+        """The item embedding table."""
+        return self.item_embedding.embeddings
+
+    def training_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """Every (prefix, next item) pair of every train sequence; an objective that samples
+        negatives (BCE) draws fresh ones each call, never from the row's own items."""
+        train = list(split.train.values())
+        x, y, weights, owners = sequences.next_item_examples(train, self.max_len)
+        return self.objective.examples(x, y, weights, owner_items=[train[o] for o in owners],
+                                       rng=rng)
+
+    def validation_examples(self, split: LeaveOneOutSplit, rng: np.random.Generator) -> tuple:
+        """Train sequence -> validation target, at the last position."""
+        _, histories, targets = split.cases("valid")
+        x, y, weights = sequences.last_item_examples(histories, targets, self.max_len)
+        owner_items = [np.append(h, t) for h, t in zip(histories, targets)]
+        return self.objective.examples(x, y, weights, owner_items=owner_items, rng=rng)
+
+    def get_config(self) -> dict:
+        """Hyperparameters only."""
+        return {**super().get_config(), "max_len": self.max_len, "dropout": self.dropout}
 

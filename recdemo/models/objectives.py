@@ -158,11 +158,6 @@ class RatingMSE(Objective):
                 ((np.asarray(ratings) - 1.0) / 4.0).astype(np.float32), weights)
 
 
-def build(classes: dict, name: str, model) -> Objective:
-    """The objective `classes[name]` (an old name is read as its new one) for `model`."""
-    return classes[canonical(name)].for_model(model)
-
-
 def sample_negatives(owner_items: list[np.ndarray], length: int,
                      rng: np.random.Generator) -> np.ndarray:
     """One negative per position per row, uniform over the items seen in any row and never one

@@ -7,13 +7,8 @@ import numpy as np
 
 from recdemo.models import objectives
 from recdemo.models.base import RetrievalModel
-from recdemo.models.sampled_softmax import SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
-from recdemo.validation import check_choice, check_int, check_rate
-
-# `objective` names (stored in artifacts' configs) -> objectives.
-LOSSES = {"softmax": objectives.CatalogueSoftmax, "mse": objectives.RatingMSE,
-          "sampled": SampledSoftmax}
+from recdemo.validation import check_int, check_rate
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -39,8 +34,23 @@ class TwoTower(RetrievalModel):
     (2, 8)
     """
 
+    DISPLAY_NAME = "Two-tower"
+    DESCRIPTION = ("learns one vector per user and per movie and recommends the movies whose "
+                   "vectors point the same way as yours (order of watching is ignored).")
+    LOSSES = {**RetrievalModel.LOSSES, "mse": objectives.RatingMSE}
+    PRESETS = {
+        # Warm-up + cosine over a fixed horizon at a high learning rate, then a refit on
+        # train + validation (docs/results.md).
+        "full": {"model": {"embedding_dim": 64},
+                 "train": {"epochs": 12, "batch_size": 512, "learning_rate": 6e-3,
+                           "weight_decay": 0.1, "patience": 3, "schedule": "cosine",
+                           "warmup_epochs": 1}},
+        "quick": {"model": {"embedding_dim": 64},
+                  "train": {"epochs": 10, "batch_size": 512, "learning_rate": 6e-3,
+                            "weight_decay": 0.1, "patience": 0, "schedule": "cosine",
+                            "warmup_epochs": 1}},
+    }
     refits_on_validation = True
-    CHOICES = {"loss": tuple(LOSSES)}
 
     @classmethod
     def sizes_from(cls, dataset) -> dict:
@@ -53,16 +63,12 @@ class TwoTower(RetrievalModel):
         return ()
 
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
-                 dropout: float = 0.0, loss: str = "softmax", **kwargs):
+                 dropout: float = 0.0, **kwargs):
         super().__init__(num_items, embedding_dim, **kwargs)
-        loss = objectives.canonical(loss)
-        check_choice("loss", loss, LOSSES)
         check_int("num_users", num_users)
         check_rate("dropout", dropout)
         self.num_users = num_users
         self.dropout = dropout
-        self.loss_type = loss
-        self.objective = objectives.build(LOSSES, loss, self)
         self.user_embedding = keras.layers.Embedding(num_users, embedding_dim,
                                                      name="user_embedding")
         self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
@@ -119,8 +125,7 @@ class TwoTower(RetrievalModel):
 
     def get_config(self) -> dict:
         """Hyperparameters only."""
-        return {**super().get_config(), "num_users": self.num_users, "dropout": self.dropout,
-                "loss": self.loss_type}
+        return {**super().get_config(), "num_users": self.num_users, "dropout": self.dropout}
 
     @classmethod
     def from_config(cls, config: dict):
