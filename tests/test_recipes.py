@@ -41,6 +41,8 @@ def test_a_user_id_model_gets_no_sequence_settings_and_rows_are_interactions():
     model, train, reasons = auto_recipe("two_tower", USER_ID, 10_000, 8_000, lengths)
     assert "max_len" not in model and "dropout" not in model and model["loss"] == "sampled"
     assert train["batch_size"] == 512 and "200,000 training rows" in " ".join(reasons)
+    # 391 steps an epoch: the user-id horizon of ~2,000 steps is 6 epochs, at the higher rate.
+    assert train["epochs"] == 6 and train["learning_rate"] == 6e-3
 
 
 def test_the_benchmark_trains_each_model_and_prints_one_table(tmp_path, capsys):
