@@ -113,10 +113,11 @@ def history_table(dataset, user: int, length: int) -> pd.DataFrame:
 def history_html(table: pd.DataFrame) -> str:
     """`history_table` as an HTML table (titles escaped; stars and month-year dates).
 
-    The history is the first thing a visitor reads, so it is plain HTML rather than
-    `st.dataframe`: the browser fetches the dataframe's grid code (~1.2 MB) only when the first
-    dataframe arrives and shows a grey placeholder until then, which held the first paint back
-    by ~1 s. The page's style block (`dashboard.page`) styles the `history` class.
+    The history is the first thing a visitor reads, so it is plain HTML rather than one of
+    Streamlit's tables: `st.dataframe` shows a grey placeholder until the browser has fetched
+    its grid's code, and `st.table` (tried in the same scrolling container) drew the rows only
+    seconds later, with the first top-10. The page's style block (`dashboard.page`) styles the
+    `history` class.
     """
     rows = "".join(
         f"<tr><td>{html.escape(str(movie))}</td><td class='number'>{int(rating)} ★</td>"

@@ -62,17 +62,35 @@ def test_a_dead_run_reads_as_failed_even_while_another_run_trains(tmp_path):
 def test_status_checks_never_refuse_a_legitimate_start(tmp_path, monkeypatch):
     # Many concurrent status checks while runs start and finish one after another: every
     # start made when nothing is running must succeed.
+    import fcntl
+    import os
     import threading
+    import uuid
 
     root = tmp_path / "runs"
-    monkeypatch.setattr(retrain, "_spawn", lambda root, request: root)
+
+    def run_that_trains_and_exits(root, request):
+        # What a real run leaves behind: a folder whose `.alive` lock a process held while it
+        # trained and released when it exited. The pollers probe these locks meanwhile.
+        folder = _fake_run(root, f"20260102-000000-sasrec-{uuid.uuid4().hex[:6]}",
+                           status="done")
+        alive = os.open(folder / retrain.ALIVE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(alive, fcntl.LOCK_EX)
+        os.close(alive)
+        return folder
+
+    monkeypatch.setattr(retrain, "_spawn", run_that_trains_and_exits)
     stop = threading.Event()
+    errors = []
 
     def poll():
         while not stop.is_set():
-            retrain.training_in_progress(root)
-            for folder in retrain._run_folders(root):
-                retrain.read_progress(folder)
+            try:
+                retrain.training_in_progress(root)
+                for folder in retrain._run_folders(root):
+                    retrain.read_progress(folder)
+            except Exception as exc:  # noqa: BLE001  (reported by the test below)
+                errors.append(exc)
 
     pollers = [threading.Thread(target=poll) for _ in range(4)]
     _fake_run(root, "20260101-000000-sasrec-done00", status="done")
@@ -86,6 +104,8 @@ def test_status_checks_never_refuse_a_legitimate_start(tmp_path, monkeypatch):
         stop.set()
         for thread in pollers:
             thread.join()
+    assert errors == []
+    assert len(retrain._run_folders(root)) == retrain.MAX_KEPT_RUNS
 
 
 def test_old_runs_are_pruned_but_never_a_running_one(tmp_path, monkeypatch):
