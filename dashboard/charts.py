@@ -139,3 +139,16 @@ def embedding_map(points: pd.DataFrame, taste: tuple[float, float] | None,
                 x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale),
                 text=alt.value("your taste")) for style in ({**tip, **halo}, tip))]
     return alt.layer(*layers).properties(height=height).interactive()
+
+
+def attention_chart(top: pd.DataFrame) -> alt.Chart:
+    """`attention.most_attended` as horizontal bars, heaviest first, whole titles."""
+    frame = top.assign(watch=[f"{movie} · #{recency} most recent"
+                              for movie, recency in zip(top["movie"], top["recency"])])
+    return alt.Chart(frame).mark_bar(color=CURVE_COLOURS["training loss"]).encode(
+        x=alt.X("weight:Q", title="attention weight", axis=alt.Axis(format="%", tickCount=5)),
+        y=alt.Y("watch:N", sort="-x", title=None,
+                axis=alt.Axis(labelLimit=420, labelOverlap=False)),
+        tooltip=[alt.Tooltip("movie:N"), alt.Tooltip("recency:Q", title="recency"),
+                 alt.Tooltip("weight:Q", format=".1%")],
+    ).properties(height=alt.Step(26))

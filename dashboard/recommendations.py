@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts
 from dashboard.agreement_view import agreement_over_users, movie_standing
 from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
-from recdemo import attribution, insights, slides
+from recdemo import attention, attribution, insights, slides
 from recdemo.models import DISPLAY_NAMES
 
 # Agreement level (`insights.agreement_level`): 3 in every model's list, 2 in more than one.
@@ -102,6 +103,29 @@ def single_list(key: str, recs: list, recommender, page) -> None:
     frame = slides.list_frame(recs, movies, reasons)
     export_buttons(f"list-{key}", title, page, frame, lambda title, sub: slides.list_chart(
         frame, title, sub, held_out))
+    attention_view(key, recommender, page)
+
+
+def attention_view(key: str, recommender, page) -> None:
+    """For an attention model: the history movies its last position weighed most, computed
+    only when the expander is opened, and labelled as what attention is (not a reason)."""
+    if not attention.has_attention(recommender) or not page.history:
+        return
+    name = DISPLAY_NAMES[key]
+    expander = st.expander(f"Where {name} looked in this history",
+                           icon=":material/visibility:", key=f"attention-{key}",
+                           on_change="rerun")
+    if not expander.open:
+        return
+    with expander:
+        weights = attention.history_attention(recommender, np.asarray(page.history))
+        top = attention.most_attended(weights, page.history, page.dataset.movies["title"])
+        st.altair_chart(charts.attention_chart(top), width="stretch")
+        st.caption(f"Attention of {name}'s last block at the most recent movie, averaged over "
+                   f"its heads, over the {weights.shape[1]} most recent watches it reads: how "
+                   "much each watch fed the vector every movie is scored against. It is not "
+                   "the reason for any one pick: “rests on” re-runs the model without a movie "
+                   "for that.")
 
 
 def reasons_for(recommender, page, ids: list[int]) -> dict | None:

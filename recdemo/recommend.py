@@ -108,6 +108,14 @@ class Recommender:
         with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
             return self.model.query_embeddings(inputs, training=False)
 
+    def with_weights(self, function, *args):
+        """`function(*args)` computed with this recommender's copy of the weights, for a model
+        method outside the query path (safe beside concurrent queries: the model's own
+        variables are neither read nor written)."""
+        with keras.StatelessScope(
+                state_mapping=list(zip(self.model.variables, self._variable_values))):
+            return function(*args)
+
     def refreshed(self) -> Recommender:
         """A recommender over the model's *current* weights, reusing the compiled function."""
         return Recommender(self.model, self.dataset, self.split, _query_fn=self._query_fn)

@@ -278,6 +278,20 @@ def test_a_grid_movie_s_standing_and_agreement_over_all_users(app):
     assert at.session_state.user_id == int(differ[0].key.rsplit("-", 1)[1])
 
 
+def test_sasrec_shows_where_it_looked_only_when_asked_and_labelled_as_attention(app):
+    at = app(model="sasrec", user="7")
+    assert [e.label for e in at.expander if "looked" in e.label] == [
+        "Where SASRec looked in this history"]
+    assert not any("Attention of SASRec" in c.value for c in at.caption)  # closed: not computed
+    at.session_state["attention-sasrec"] = True
+    settle(at)
+    said = [c.value for c in at.caption if "Attention of SASRec" in c.value][0]
+    assert "most recent watches" in said and "not the reason for any one pick" in said
+    at.radio(key="model").set_value("gru4rec")
+    settle(at)
+    assert not any("looked" in e.label for e in at.expander)  # no attention to show
+
+
 def finished_run(root: Path, model: str, valid_ranks: list[int] | None = None) -> Path:
     """A finished retrain run of `model` whose artifact is the shipped one, its per-user
     validation ranks (and their means) replaced by `valid_ranks`."""

@@ -19,7 +19,7 @@ LAYERS = {
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",
              "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
     "split": ("recdemo.split",),
-    "models": ("recdemo.models", "recdemo.recommend", "recdemo.attribution",
+    "models": ("recdemo.models", "recdemo.recommend", "recdemo.attribution", "recdemo.attention",
                "recdemo.insights", "recdemo.disagreement"),
     "training and evaluation": ("recdemo.training", "recdemo.evaluation", "recdemo.verdict",
                                 "recdemo.epochs", "recdemo.callbacks"),

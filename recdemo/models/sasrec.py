@@ -101,6 +101,31 @@ class SASRec(SequenceModel):
                       training=training)
         return self.final_norm(x)
 
+    def attention_weights(self, items):
+        """`(batch, num_blocks, num_heads, length)`: how each block's heads weigh the positions
+        when computing the output at each row's last real item (rows sum to 1; padding and
+        nothing after the last item get 0).
+
+        keras-hub's `TransformerDecoder` does not return its attention scores, so each block's
+        own self-attention layer is called again on the block's normalised input with
+        `return_attention_scores=True`, and the block itself carries the sequence on.
+        """
+        x = self.item_embedding(items) * (self.embedding_dim ** 0.5)
+        x = x + self.position_embedding(x)
+        padding_mask = ops.not_equal(items, sequences.PADDING_ID)
+        last = ops.maximum(ops.sum(ops.cast(padding_mask, "int32"), axis=1) - 1, 0)
+        weights = []
+        for block in self.blocks:
+            mask = block._compute_self_attention_mask(x, padding_mask, None, True, None, None)
+            normed = block._self_attention_layer_norm(x)
+            _, scores = block._self_attention_layer(query=normed, value=normed,
+                                                    attention_mask=mask,
+                                                    return_attention_scores=True)
+            index = ops.reshape(last, (-1, 1, 1, 1))
+            weights.append(ops.squeeze(ops.take_along_axis(scores, index, axis=2), axis=2))
+            x = block(x, decoder_padding_mask=padding_mask, use_causal_mask=True)
+        return ops.stack(weights, axis=1)
+
     def get_config(self) -> dict:
         """Hyperparameters only."""
         return {**super().get_config(), "num_blocks": self.num_blocks,
