@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recdemo.models.sequences import pad_right
+from recdemo.models.sequences import bucket_lengths, pad_right
 
 
 def has_attention(recommender) -> bool:
@@ -28,8 +28,11 @@ def history_attention(recommender, history: np.ndarray) -> np.ndarray:
     """
     model = recommender.model
     kept = np.asarray(history)[-model.max_len:]
-    items = pad_right([kept], len(kept))
-    weights = np.asarray(recommender.with_weights(model.attention_weights, items))
+    # Right-padded to its length bucket, as queries are: a few shapes to compile, and causal
+    # attention at the last real item never sees the padding after it.
+    length = next(b for b in bucket_lengths(model.max_len) if b >= len(kept))
+    items = pad_right([kept], length)
+    weights = recommender.run_model("attention_weights", items)
     return weights[0].mean(axis=1)[:, : len(kept)]
 
 

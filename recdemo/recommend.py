@@ -103,18 +103,25 @@ class Recommender:
         self._device_catalogue = jax.device_put(self.catalogue)
         self.catalogue.setflags(write=False)
         self._query_fn = _query_fn or jax.jit(self._stateless_query)
+        self._compiled: dict = {}
 
     def _stateless_query(self, values, inputs):
         with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
             return self.model.query_embeddings(inputs, training=False)
 
-    def with_weights(self, function, *args):
-        """`function(*args)` computed with this recommender's copy of the weights, for a model
-        method outside the query path (safe beside concurrent queries: the model's own
-        variables are neither read nor written)."""
-        with keras.StatelessScope(
-                state_mapping=list(zip(self.model.variables, self._variable_values))):
-            return function(*args)
+    def run_model(self, method: str, inputs: np.ndarray) -> np.ndarray:
+        """`model.<method>(inputs)` for a model method outside the query path, compiled once
+        per input shape and run on this recommender's copy of the weights (safe beside
+        concurrent queries: the model's own variables are neither read nor written)."""
+        compiled = self._compiled.get(method)
+        if compiled is None:
+            def stateless(values, batch):
+                with keras.StatelessScope(
+                        state_mapping=list(zip(self.model.variables, values))):
+                    return getattr(self.model, method)(batch)
+
+            compiled = self._compiled.setdefault(method, jax.jit(stateless))
+        return np.asarray(compiled(self._variable_values, inputs))
 
     def refreshed(self) -> Recommender:
         """A recommender over the model's *current* weights, reusing the compiled function."""

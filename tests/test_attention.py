@@ -77,3 +77,13 @@ def test_most_attended_lists_the_heaviest_watches_with_their_recency():
     assert frame["movie"].tolist() == ["D", "D", "G"]
     assert frame["recency"].tolist() == [4, 2, 3]
     assert frame["weight"].tolist() == [0.5, 0.3, 0.1]
+
+
+def test_a_short_history_padded_to_its_bucket_gets_the_weights_of_the_unpadded_one(
+        synthetic_data):
+    dataset, split = synthetic_data
+    model = tiny_model("sasrec", dataset)
+    history = np.array([4, 8, 15, 16])  # padded to 6 (the bucket) inside history_attention
+    weights = history_attention(Recommender(model, dataset, split), history)
+    unpadded = np.asarray(model.attention_weights(history[None].astype(np.int32)))
+    np.testing.assert_allclose(weights, unpadded[0].mean(axis=1), atol=1e-6)
