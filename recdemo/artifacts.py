@@ -288,9 +288,9 @@ def load_model(folder: str | os.PathLike) -> tuple[str, RetrievalModel]:
     if not isinstance(config.get("config"), dict):
         raise RecdemoError(f"Artifact {folder} has no model hyperparameters in config.json.")
     try:
-        model = MODELS[model_key].from_config(config["config"])
-        model.build_variables()
+        model = MODELS[model_key].built_for_weights(config["config"])
         model.load_weights(folder / WEIGHTS_FILE)
+        model.initialise_unloaded()
     except Exception as exc:  # noqa: BLE001 - a hostile config can fail in any constructor
         first_line = next((line for line in str(exc).splitlines() if line.strip()), "")
         raise RecdemoError(f"Artifact {folder} cannot be loaded (config.json does not match "

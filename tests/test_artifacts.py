@@ -58,6 +58,18 @@ def test_loaded_artifact_recommends_like_the_trained_model(synthetic_data, tmp_p
         assert [r.movie_id for r in before] == [r.movie_id for r in after]
         np.testing.assert_allclose([r.score for r in before], [r.score for r in after],
                                    rtol=1e-5)
+    # Loaded without running initializers: every variable holds the saved value, and none is
+    # left on Keras' list of deferred variables (the next scope to close would initialise it
+    # again and fail).
+    import keras
+    from keras.src.backend.common import global_state
+
+    for saved, restored in zip(result.model.variables, loaded.model.variables):
+        np.testing.assert_array_equal(np.asarray(saved), np.asarray(restored))
+    pending = global_state.get_global_attribute("uninitialized_variables") or []
+    assert not {id(v) for v in loaded.model.variables} & {id(v) for v in pending}
+    with keras.StatelessScope():
+        pass
 
 
 def test_flipped_byte_in_weights_is_detected(synthetic_artifacts, synthetic_data, tmp_path):

@@ -66,6 +66,37 @@ class RetrievalModel(keras.Model):
         self.objective = self.LOSSES[loss].for_model(self)
 
     @classmethod
+    def built_for_weights(cls, config: dict) -> RetrievalModel:
+        """A model from `config` with every variable created but, where Keras allows, not
+        initialised: `load_weights` overwrites them right after, and tracing each random
+        initializer made up most of the time to load a model. Keras' own deferred
+        initialisation does it (variables created inside a `StatelessScope` wait for a
+        value). Under a distribution variables need their layouts: they are initialised as
+        usual. Call `initialise_unloaded` after `load_weights`."""
+        if keras.distribution.distribution() is not None:
+            model = cls.from_config(config)
+            model.build_variables()
+            return model
+        with keras.StatelessScope(initialize_variables=False):
+            model = cls.from_config(config)
+            model.build_variables()
+        return model
+
+    def initialise_unloaded(self) -> None:
+        """Initialise what the weights file did not hold (as Keras would have), and take this
+        model's variables off Keras' list of deferred ones, which the next `StatelessScope` to
+        close would otherwise try to initialise again."""
+        from keras.src.backend.common import global_state
+
+        ours = {id(variable) for variable in self.variables}
+        pending = global_state.get_global_attribute("uninitialized_variables") or []
+        for variable in pending:
+            if id(variable) in ours and variable._value is None:
+                variable._deferred_initialize()
+        global_state.set_global_attribute("uninitialized_variables",
+                                          [v for v in pending if id(v) not in ours])
+
+    @classmethod
     def sizes_from(cls, dataset) -> dict:
         """The constructor arguments a dataset decides (its id spaces)."""
         return {"num_items": dataset.num_items}
