@@ -5,6 +5,7 @@ a cold start (history painted, first top-10 shown)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,14 +27,16 @@ def launch_chromium(playwright):
 
 def cold_start(page, url: str, launched: float, clock=time.perf_counter) -> tuple[float, float]:
     """Open user 7's view; seconds from `launched` (a `clock` reading taken before the server
-    started) until the history table's rows are drawn, and until the first top-10 shows. The
-    rows, not only the caption above them: one definition of "painted" for the bench and the
+    started) until the history table's rows are drawn, and until the first top-10's tenth row
+    shows. Rows, not only the headings above them: one definition for the bench and the
     browser test."""
     page.goto(f"{url}/?user=7")
     page.get_by_text("User 7 watched").wait_for(timeout=180_000)
     page.locator("table.history tbody tr").first.wait_for(timeout=180_000)
     painted = clock() - launched
     page.get_by_text("Top 10 from SASRec").wait_for(timeout=180_000)
+    # The list's last row, not only its heading: the rows follow the reasons under them.
+    page.get_by_text(re.compile(r"^10\. ")).first.wait_for(timeout=180_000)
     return painted, clock() - launched
 
 
