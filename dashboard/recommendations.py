@@ -91,8 +91,9 @@ def single_list(key: str, recs: list, recommender, page) -> None:
                       on_click=promote, args=(rec.movie_id, page.history))
     among = ("among the movies of the chosen genres" if st.session_state.genres
              else "among all the movies it may recommend")
-    explained = (" “Rests on”: the history movie whose removal lowers this movie's score "
-                 "the most, and the rank it would fall to (the model re-run without it)."
+    explained = (" “Rests on”: of the history movies whose removal pushes this movie down "
+                 "the list, the one whose removal lowers its score the most, and the rank it "
+                 "would fall to (the model re-run without it)."
                  if reasons else
                  f" {DISPLAY_NAMES[key]} serves a known user from a vector learned in training, "
                  "so no single history movie can be removed to explain a pick."
@@ -142,10 +143,10 @@ def reasons_for(recommender, page, ids: list[int]) -> dict | None:
 
 def reason_text(movies, removals: list | None) -> str:
     """` · rests on Twelve Monkeys (#3 → #9 without it)`, or nothing when no single removal
-    lowers the score."""
-    if not removals or not removals[0].score_change < 0:
+    pushes the pick down (`attribution.rests_on`)."""
+    top = attribution.rests_on(removals)
+    if top is None:
         return ""
-    top = removals[0]
     return (f" · rests on {movie_label(movies, top.removed)} (#{top.rank} → "
             f"#{top.rank_without} without it)")
 

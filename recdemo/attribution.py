@@ -32,6 +32,19 @@ class Removal:
     rank_without: int
 
 
+def rests_on(removals: list[Removal] | None) -> Removal | None:
+    """What a pick *rests on*: of the history movies whose removal pushes it down the list,
+    the one whose removal lowers its score the most; None when no single removal pushes it
+    down. A removal can lower a pick's score and still raise its rank (it lowers the others'
+    more): that movie is not what the pick rests on.
+
+    Args:
+        removals: one recommended movie's `leave_one_out` list (most negative change first).
+    """
+    return next((r for r in removals or () if r.score_change < 0 and r.rank_without > r.rank),
+                None)
+
+
 def uses_history(recommender, user_id: int | None) -> bool:
     """Whether the query is computed from the history at all: a known user of a user-id model
     (two-tower) is served from a learned vector that no history edit changes."""

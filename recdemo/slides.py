@@ -10,6 +10,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from recdemo.attribution import rests_on
+
 # 16:9 at 2x: sharp on a 1920x1080 slide.
 WIDTH, SCALE = 900, 2
 SHADES = {0: "transparent", 1: "transparent", 2: "#fde7c4", 3: "#cdebd6"}
@@ -34,8 +36,7 @@ def list_frame(items: list, movies: pd.DataFrame, reasons: dict | None) -> pd.Da
     leave-one-out attribution found one, the history movie it rests on."""
     rows = []
     for rank, item in enumerate(items, start=1):
-        removals = (reasons or {}).get(item.movie_id) or []
-        top = removals[0] if removals and removals[0].score_change < 0 else None
+        top = rests_on((reasons or {}).get(item.movie_id))
         rows.append({"rank": rank, "movie_id": item.movie_id,
                      "title": movies.loc[item.movie_id, "title"],
                      "genres": ", ".join(movies.loc[item.movie_id, "genres"]),

@@ -60,3 +60,16 @@ def test_a_known_two_tower_user_is_not_explained_by_the_history(recommender):
     expected = recommender.model.query_shape != ()
     assert uses_history(recommender, user) is expected
     assert uses_history(recommender, None)
+
+
+def test_a_pick_rests_on_the_biggest_score_drop_among_removals_that_push_it_down():
+    from recdemo.attribution import Removal, rests_on
+
+    removals = [Removal(removed=7, score_change=-0.9, rank=4, rank_without=3),  # rises
+                Removal(removed=8, score_change=-0.4, rank=4, rank_without=9),
+                Removal(removed=9, score_change=-0.1, rank=4, rank_without=12),
+                Removal(removed=5, score_change=0.2, rank=4, rank_without=5)]
+    assert rests_on(removals).removed == 8
+    assert rests_on(removals[:1]) is None and rests_on([]) is None and rests_on(None) is None
+    # A lower rank with a higher score (others fell further) is not resting on it either.
+    assert rests_on([Removal(removed=5, score_change=0.2, rank=4, rank_without=5)]) is None

@@ -187,9 +187,11 @@ def test_device_top_k_matches_a_numpy_stable_sort(data):
         keep &= np.isfinite(scores)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if keep[i]][:k]
         assert [int(i) for i, s in zip(ids[row], best[row]) if np.isfinite(s)] == order
-        np.testing.assert_allclose(best[row][: len(order)], scores[order])
+        np.testing.assert_allclose(best[row][: len(order)], scores[order], rtol=1e-6, atol=1e-6)
         if keep.any():
-            np.testing.assert_allclose(log_total[row], logsumexp(scores[keep]), rtol=1e-5)
+            # float32 on the device: relative error is meaningless near 0, hence atol too.
+            np.testing.assert_allclose(log_total[row], logsumexp(scores[keep]), rtol=1e-5,
+                                       atol=1e-5)
 
 
 @settings(max_examples=60, deadline=None)

@@ -23,9 +23,10 @@ def _items():
                            item="3")]
 
 
-def test_the_list_names_a_reason_only_where_removing_it_lowers_the_score():
+def test_the_list_names_a_reason_only_where_removing_it_pushes_the_pick_down():
     reasons = {2: [Removal(removed=1, score_change=-0.8, rank=1, rank_without=4)],
-               3: [Removal(removed=1, score_change=0.1, rank=2, rank_without=1)]}
+               3: [Removal(removed=1, score_change=-0.3, rank=2, rank_without=1),
+                   Removal(removed=2, score_change=0.1, rank=2, rank_without=3)]}
     frame = slides.list_frame(_items(), MOVIES, reasons)
     assert frame["rank"].tolist() == [1, 2] and frame["movie_id"].tolist() == [2, 3]
     assert frame["genres"].tolist() == ["Comedy, Drama", ""]
