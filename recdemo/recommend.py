@@ -102,25 +102,24 @@ class Recommender:
         self.catalogue = catalogue_mask(dataset, model.num_items)
         self._device_catalogue = jax.device_put(self.catalogue)
         self.catalogue.setflags(write=False)
-        self._query_fn = _query_fn or jax.jit(self._stateless_query)
+        self._query_fn = _query_fn or self._stateless("query_embeddings")
         self._compiled: dict = {}
 
-    def _stateless_query(self, values, inputs):
-        with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
-            return self.model.query_embeddings(inputs, training=False)
+    def _stateless(self, method: str):
+        """`model.<method>(inputs)` compiled as a function of the weights' values: it runs on
+        whatever values it is given (this recommender's copy), never on the model's own
+        variables, so concurrent calls are safe."""
+        def call(values, inputs):
+            with keras.StatelessScope(state_mapping=list(zip(self.model.variables, values))):
+                return getattr(self.model, method)(inputs)
+
+        return jax.jit(call)
 
     def run_model(self, method: str, inputs: np.ndarray) -> np.ndarray:
         """`model.<method>(inputs)` for a model method outside the query path, compiled once
-        per input shape and run on this recommender's copy of the weights (safe beside
-        concurrent queries: the model's own variables are neither read nor written)."""
-        compiled = self._compiled.get(method)
-        if compiled is None:
-            def stateless(values, batch):
-                with keras.StatelessScope(
-                        state_mapping=list(zip(self.model.variables, values))):
-                    return getattr(self.model, method)(batch)
-
-            compiled = self._compiled.setdefault(method, jax.jit(stateless))
+        per input shape and run on this recommender's copy of the weights."""
+        compiled = self._compiled.get(method) or self._compiled.setdefault(
+            method, self._stateless(method))
         return np.asarray(compiled(self._variable_values, inputs))
 
     def refreshed(self) -> Recommender:

@@ -91,11 +91,15 @@ class SASRec(SequenceModel):
         for block in self.blocks:
             use_byte_dropout(block)
 
-    def sequence_outputs(self, items, training: bool = False):
-        """`(batch, length, embedding_dim)` causal outputs; position t sees items 0..t only."""
+    def _block_inputs(self, items, training: bool = False):
+        """`(embedded items, padding mask)`: what the first block reads."""
         x = self.item_embedding(items) * (self.embedding_dim ** 0.5)
         x = self.embedding_dropout(x + self.position_embedding(x), training=training)
-        padding_mask = ops.not_equal(items, sequences.PADDING_ID)
+        return x, ops.not_equal(items, sequences.PADDING_ID)
+
+    def sequence_outputs(self, items, training: bool = False):
+        """`(batch, length, embedding_dim)` causal outputs; position t sees items 0..t only."""
+        x, padding_mask = self._block_inputs(items, training=training)
         for block in self.blocks:
             x = block(x, decoder_padding_mask=padding_mask, use_causal_mask=True,
                       training=training)
@@ -110,10 +114,8 @@ class SASRec(SequenceModel):
         own self-attention layer is called again on the block's normalised input with
         `return_attention_scores=True`, and the block itself carries the sequence on.
         """
-        x = self.item_embedding(items) * (self.embedding_dim ** 0.5)
-        x = x + self.position_embedding(x)
-        padding_mask = ops.not_equal(items, sequences.PADDING_ID)
-        last = ops.maximum(ops.sum(ops.cast(padding_mask, "int32"), axis=1) - 1, 0)
+        x, padding_mask = self._block_inputs(items)
+        rows, length = ops.shape(items)
         weights = []
         for block in self.blocks:
             mask = block._compute_self_attention_mask(x, padding_mask, None, True, None, None)
@@ -121,8 +123,11 @@ class SASRec(SequenceModel):
             _, scores = block._self_attention_layer(query=normed, value=normed,
                                                     attention_mask=mask,
                                                     return_attention_scores=True)
-            index = ops.reshape(last, (-1, 1, 1, 1))
-            weights.append(ops.squeeze(ops.take_along_axis(scores, index, axis=2), axis=2))
+            # (rows, query position, heads x key positions): the query's last real item is
+            # read where the query vector is (`gather_last`).
+            by_query = ops.reshape(ops.transpose(scores, (0, 2, 1, 3)), (rows, length, -1))
+            at_last = sequences.gather_last(by_query, items)
+            weights.append(ops.reshape(at_last, (rows, self.num_heads, length)))
             x = block(x, decoder_padding_mask=padding_mask, use_causal_mask=True)
         return ops.stack(weights, axis=1)
 
