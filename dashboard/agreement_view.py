@@ -1,15 +1,14 @@
 """Under the compare grid: where one movie of the grid stands under each model, and how much
 two models' lists agree over all users, with the users where they differ most
-(`recdemo.disagreement`)."""
+(`recdemo.disagreement`). Altair is imported with the chart: the first view draws none."""
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard.segments_view import open_user
-from dashboard.state import K, cached_data, recommender, version_of
+from dashboard.state import K, cached_data, recommender, stored_lists, version_of
 from dashboard.widgets import pick_pair
 from recdemo import disagreement
 from recdemo.models import DISPLAY_NAMES
@@ -17,6 +16,9 @@ from recdemo.models import DISPLAY_NAMES
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _all_lists(version: str, digest: str, folder: str, dataset_name: str):
+    stored = stored_lists(folder, dataset_name)
+    if stored is not None:
+        return stored.arrays["users"], stored.arrays["ids"]
     _, split, _ = cached_data(dataset_name)
     users = split.users
     return users, disagreement.all_top_k(recommender(folder, dataset_name), users, K)
@@ -24,7 +26,7 @@ def _all_lists(version: str, digest: str, folder: str, dataset_name: str):
 
 def all_lists(folder: str, dataset_name: str):
     """`(users, (users, K) ids)`: every user's top K under a served model, cached per artifact
-    version (one batched call the first time)."""
+    version (the lists stored with the artifact, or one batched call the first time)."""
     return _all_lists(*version_of(folder), folder, dataset_name)
 
 
@@ -48,9 +50,11 @@ def movie_standing(page, movie_ids: list[int]) -> None:
                 "movie, over the same movies.")
 
 
-def agreement_over_users(page) -> None:
-    """Two models' overlap over every user: its distribution and the most different users."""
-    keys = [k for k in page.recommenders]
+def agreement_over_users(page, keys: list[str]) -> None:
+    """Two models' overlap over every user (`keys`: the models in the grid): its distribution
+    and the most different users."""
+    import altair as alt
+
     if len(keys) < 2 or st.session_state.mode != "user":
         return
     expander = st.expander("How much do two models agree over all users?",

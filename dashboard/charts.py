@@ -1,11 +1,19 @@
 """Altair charts: training curves and the embedding map. They size to their container and use
-colours that read on both the light and the dark theme."""
+colours that read on both the light and the dark theme.
+
+Altair is imported inside the functions that build a chart: importing it is a large part of
+the page's start-up, and the first view (a user's top-10) draws no chart.
+"""
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import altair as alt
 
 CURVE_LABELS = {"train_loss": "training loss", "val_loss": "validation loss"}
 # Fixed per curve, so that neither theme swaps them.
@@ -24,6 +32,8 @@ MAP_HEIGHT = 400
 def _title(text: str, about: str, best_epoch: int | None) -> alt.TitleParams:
     """The chart's title and, under it, what it shows: an exported PNG says which model on
     which data, and the dashed line is explained here rather than labelled over the curves."""
+    import altair as alt
+
     lines = [about] if about else []
     if best_epoch:
         lines.append(f"dashed: the selected epoch ({best_epoch})")
@@ -32,6 +42,8 @@ def _title(text: str, about: str, best_epoch: int | None) -> alt.TitleParams:
 
 
 def _selected_epoch_rule(best_epoch: int | None) -> alt.Chart | None:
+    import altair as alt
+
     if not best_epoch:
         return None
     marker = pd.DataFrame({"epoch": [best_epoch]})
@@ -45,6 +57,8 @@ def loss_chart(history: list[dict], best_epoch: int | None = None, about: str = 
     Args:
         about: which model on which data (`SASRec · ml-100k`), under the title.
     """
+    import altair as alt
+
     frame = pd.DataFrame(history)
     long = frame.melt("epoch", list(CURVE_LABELS), var_name="curve", value_name="loss")
     long["curve"] = long["curve"].map(CURVE_LABELS)
@@ -63,6 +77,8 @@ def loss_chart(history: list[dict], best_epoch: int | None = None, about: str = 
 
 def ndcg_chart(history: list[dict], best_epoch: int | None = None, about: str = "") -> alt.Chart:
     """Validation NDCG@10 per epoch (what selects the epoch), the selected epoch marked."""
+    import altair as alt
+
     frame = pd.DataFrame(history)
     chart = alt.Chart(frame, title=_title("Validation NDCG@10", about, best_epoch)).mark_line(
         point=True, color="#22a05a").encode(
@@ -86,6 +102,8 @@ def embedding_map(points: pd.DataFrame, taste: tuple[float, float] | None,
         taste: the arrow's tip (`recdemo.embedding_map.taste_direction`), or None.
         dark: the dark theme is on (labels get a halo of the background's colour).
     """
+    import altair as alt
+
     halo = {"stroke": "#0e1117" if dark else "#ffffff", "strokeWidth": 3, "strokeOpacity": 0.85}
     x_scale, y_scale = alt.Scale(domain=list(extent_x)), alt.Scale(domain=list(extent_y))
     x = alt.X("x:Q", title="first principal component", scale=x_scale)
@@ -143,6 +161,8 @@ def embedding_map(points: pd.DataFrame, taste: tuple[float, float] | None,
 
 def attention_chart(top: pd.DataFrame) -> alt.Chart:
     """`attention.most_attended` as horizontal bars, heaviest first, whole titles."""
+    import altair as alt
+
     frame = top.assign(watch=[f"{movie} · #{recency} most recent"
                               for movie, recency in zip(top["movie"], top["recency"])])
     return alt.Chart(frame).mark_bar(color=CURVE_COLOURS["training loss"]).encode(

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.recommendations import top_k
 from dashboard.state import K
 from recdemo import RecdemoError, embedding_map, insights
 from recdemo.models import DISPLAY_NAMES
@@ -72,7 +71,7 @@ def map_tab(page) -> None:
     recs = []
     if page.query.get("history") != []:
         try:
-            recs = top_k(recommender, page)
+            recs = page.recommend(recommender)
         except RecdemoError as exc:
             st.warning(str(exc))
     for rank, rec in enumerate(recs, start=1):

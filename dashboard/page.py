@@ -16,7 +16,7 @@ from dashboard import state
 from dashboard.explore import map_tab, similar_tab
 from dashboard.export import built_history
 from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence, quality_tab
-from dashboard.recommendations import recommendations_tab
+from dashboard.recommendations import reasons_for, recommendations_tab
 from dashboard.retrain_tab import retrain_tab
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
 from recdemo import RecdemoError, insights, urlstate
@@ -50,6 +50,31 @@ class PageContext:
         """The models on screen (one, or all in compare mode)."""
         with st.spinner(f"Loading {', '.join(DISPLAY_NAMES[k] for k in self.keys)}…"):
             return self.models.available(self.keys)
+
+    def top_list(self, key: str) -> tuple[list, dict | None] | None:
+        """`(recommendations, reasons)` of model `key` for this view (reasons: movie id ->
+        `attribution.leave_one_out` removals; None when the model does not read the history),
+        or None when the model cannot serve. A user's default view (whole history, watched
+        movies excluded, no genre filter) is read from the lists stored with the artifact,
+        so it shows before the model has loaded; any other view runs the model."""
+        user = self.query.get("user_id")
+        if user is not None and st.session_state.exclude_seen and self.candidates is None:
+            stored = state.stored_lists(self.folders[key], self.dataset.name)
+            found = stored.top_list(user, self.dataset) if stored else None
+            if found is not None:
+                return found
+        recommender = self.recommenders.get(key)
+        if recommender is None:
+            return None
+        recs = self.recommend(recommender)
+        return recs, reasons_for(recommender, self, [r.movie_id for r in recs])
+
+    def recommend(self, recommender) -> list:
+        """The top-K of this view after the genre filter, through the single `recommend`
+        path."""
+        return recommender.recommend(**self.query, k=state.K,
+                                     exclude_seen=st.session_state.exclude_seen,
+                                     candidates=self.candidates)
 
     @functools.cached_property
     def available(self) -> dict:
@@ -133,11 +158,24 @@ def reveal_panel(dataset, split, query: dict, history: list[int], below) -> None
     if not st.toggle("Reveal the held-out next movie", key="reveal"):
         return
     with below:
-        models = state.Models(dataset.name).available()
-        ranks = {k: int(insights.held_out_ranks(m, split, np.array([user]))[0])
-                 for k, m in models.items()}
-        held_out_panel(dataset, split, user, ranks,
+        held_out_panel(dataset, split, user, revealed_ranks(dataset.name, user),
                        int(catalogue_mask(dataset, dataset.num_items).sum() - len(history)))
+
+
+def revealed_ranks(dataset_name: str, user: int) -> dict[str, int]:
+    """The held-out movie's rank under each served model: the test ranks each artifact
+    recorded when it was evaluated (computed by the model for an artifact without them), so
+    revealing needs no model loaded."""
+    ranks = {}
+    for key in state.offered_models(dataset_name):
+        try:
+            found = state.held_out_ranks(state.served_folder(key), "test", dataset_name)
+        except RecdemoError:
+            continue  # reported in the sidebar
+        if found is not None:
+            users, user_ranks = found
+            ranks[key] = int(user_ranks[np.flatnonzero(users == user)[0]])
+    return ranks
 
 
 def viewer_label(dataset) -> str:
@@ -203,8 +241,6 @@ def main() -> None:
         query, history = who_panel(dataset, split, counts)
     with reveal:
         reveal_panel(dataset, split, query, history, views if presenting else reveal)
-    # Started only now: importing Keras/JAX competes with drawing for the interpreter.
-    state.prefetch(dataset.name, st.session_state.model)
     page = PageContext(dataset, split, counts, query, history)
     with views:
         # Only the open tab runs (on_change="rerun"), which keeps every interaction fast.
@@ -214,7 +250,10 @@ def main() -> None:
                 with tab:
                     TAB_RENDERERS[name](page)
     state.write_url()
-    # Off the critical path: the other models load after this view is on screen.
-    page.models.available()
+    # Only now, in the background: importing Keras/JAX while the view is sent and drawn
+    # would hold the interpreter and the CPU the browser needs (the view above needs no model
+    # when it comes from the stored lists).
+    state.prefetch(dataset.name, st.session_state.model)
+    page.models.check()
     for key, message in page.models.errors.items():
         st.sidebar.error(f"{DISPLAY_NAMES[key]} is unavailable: {message}")

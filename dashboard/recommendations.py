@@ -12,17 +12,12 @@ from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
 from recdemo import attention, attribution, insights, slides
-from recdemo.models import DISPLAY_NAMES
+from recdemo.dataset import catalogue_mask
+from recdemo.models import DISPLAY_NAMES, card
 
 # Agreement level (`insights.agreement_level`): 3 in every model's list, 2 in more than one.
 AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
 HELD_OUT_COLOUR = "rgba(60, 130, 240, 0.45)"
-
-
-def top_k(recommender, page) -> list:
-    """The top-K after the genre filter, through the single `recommend` path."""
-    return recommender.recommend(**page.query, k=K, exclude_seen=st.session_state.exclude_seen,
-                                 candidates=page.candidates)
 
 
 def change_markers(model_key: str, context, ids: list[int]) -> dict[int, str]:
@@ -40,14 +35,16 @@ def change_markers(model_key: str, context, ids: list[int]) -> dict[int, str]:
     return markers
 
 
-def single_list(key: str, recs: list, recommender, page) -> None:
-    """Rank, title, genres, the model's probability, because-you-watched, add to history."""
+def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
+    """Rank, title, genres, the model's probability, what each pick rests on, add to
+    history."""
     movies = page.dataset.movies
     if not recs:
         st.warning("No movie matches these filters.")
         return
     ids = [r.movie_id for r in recs]
-    percentiles = insights.popularity_percentiles(page.counts, recommender.catalogue)
+    percentiles = insights.popularity_percentiles(
+        page.counts, catalogue_mask(page.dataset, page.dataset.num_items))
     compact = st.session_state.get("present", False)
     # Presenter mode: the heading and the badges share one line.
     heading = f"#### Top {K} from {DISPLAY_NAMES[key]} " if compact else ""
@@ -61,7 +58,6 @@ def single_list(key: str, recs: list, recommender, page) -> None:
     markers = change_markers(key, context, ids)
     held_out = page.held_out
     top_probability = recs[0].probability or 1.0
-    reasons = reasons_for(recommender, page, ids)
     rows = st.container(gap="xxsmall" if compact else "small")
     if compact:  # buttons a line high: ten rows fit a 720-pixel screen
         st.html("<style>[class*='st-key-promote-'] button {min-height: 1.6rem; "
@@ -104,13 +100,14 @@ def single_list(key: str, recs: list, recommender, page) -> None:
     frame = slides.list_frame(recs, movies, reasons)
     export_buttons(f"list-{key}", title, page, frame, lambda title, sub: slides.list_chart(
         frame, title, sub, held_out))
-    attention_view(key, recommender, page)
+    attention_view(key, page)
 
 
-def attention_view(key: str, recommender, page) -> None:
+def attention_view(key: str, page) -> None:
     """For an attention model: the history movies its last position weighed most, computed
-    only when the expander is opened, and labelled as what attention is (not a reason)."""
-    if not attention.has_attention(recommender) or not page.history:
+    (and the model loaded) only when the expander is opened, and labelled as what attention
+    is (not a reason)."""
+    if not card(key).attention or not page.history:
         return
     name = DISPLAY_NAMES[key]
     expander = st.expander(f"Where {name} looked in this history",
@@ -119,6 +116,9 @@ def attention_view(key: str, recommender, page) -> None:
     if not expander.open:
         return
     with expander:
+        recommender = page.recommenders.get(key)
+        if recommender is None:
+            return
         weights = attention.history_attention(recommender, np.asarray(page.history))
         top = attention.most_attended(weights, page.history, page.dataset.movies["title"])
         st.altair_chart(charts.attention_chart(top), width="stretch")
@@ -212,23 +212,24 @@ def compare_view(lists: dict[str, list], page) -> None:
         frame, title, sub, shades, cell_width=240))
     shown = list(dict.fromkeys(m for key in lists for m in ids[DISPLAY_NAMES[key]]))
     movie_standing(page, shown)
-    agreement_over_users(page)
+    agreement_over_users(page, list(lists))
 
 
 def recommendations_tab(page) -> None:
     """The chosen model's top-10, or every model's side by side."""
-    if not page.recommenders:
-        st.warning("No model is available: see the messages above.")
-        return
     if page.query.get("history") == []:
         st.info("Add movies to the history to see recommendations.")
         return
-    lists = {key: top_k(rec, page) for key, rec in page.recommenders.items()}
-    if len(lists) == 1:
-        (key, recs), = lists.items()
+    found = {key: page.top_list(key) for key in page.keys}
+    found = {key: top for key, top in found.items() if top is not None}
+    if not found:
+        st.warning("No model is available: see the messages above.")
+        return
+    if len(page.keys) == 1:
+        (key, (recs, reasons)), = found.items()
         if not st.session_state.get("present"):
             st.subheader(f"Top {K} from {DISPLAY_NAMES[key]}")
-        single_list(key, recs, page.recommenders[key], page)
+        single_list(key, recs, reasons, page)
         return
     st.subheader(f"Top {K} from every model")
-    compare_view(lists, page)
+    compare_view({key: recs for key, (recs, _) in found.items()}, page)

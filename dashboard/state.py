@@ -66,6 +66,29 @@ def _cached_recommender(version_folder: str, dataset_name: str, digest: str):
     return recommender_from_folder(version_folder, dataset, split)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _cached_lists(version_folder: str, dataset_name: str, digest: str):
+    from recdemo import stored_lists  # NumPy only: no model code
+
+    dataset = cached_data(dataset_name)[0]
+    # The whole artifact, weights included: a list is shown only for a model that can serve.
+    if artifacts.LISTS_FILE not in artifacts.verify(version_folder):
+        return None
+    artifacts.check_trained_on(version_folder, dataset)
+    return stored_lists.read(version_folder, dataset)
+
+
+def stored_lists(folder: str, dataset_name: str):
+    """The artifact's `recdemo.stored_lists.StoredLists` for this data, or None (none stored,
+    other data, or unreadable: the view is then computed live, and a broken artifact reports
+    itself when the model loads)."""
+    try:
+        version, digest = version_of(folder)
+        return _cached_lists(version, dataset_name, digest)
+    except RecdemoError:
+        return None
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_json(version_folder: str, name: str, digest: str):
     return artifacts.read_json(version_folder, name)
@@ -166,6 +189,17 @@ class Models:
             self.errors[key] = str(exc)
             return None
 
+    def check(self) -> None:
+        """Record in `errors` every offered model whose artifact fails its checksums or was
+        trained on other data, without loading any (no Keras import)."""
+        for key in offered_models(self.dataset_name):
+            try:
+                version = artifacts.resolve(served_folder(key))
+                artifacts.verify(version)
+                artifacts.check_trained_on(version, cached_data(self.dataset_name)[0])
+            except RecdemoError as exc:
+                self.errors.setdefault(key, str(exc))
+
     def available(self, keys=None) -> dict:
         """Every loadable model among `keys` (default: all), in registry order."""
         loaded = {key: self.get(key) for key in (keys or offered_models(self.dataset_name))}
@@ -179,9 +213,8 @@ def _prefetch_started() -> set:
 
 def prefetch(dataset_name: str, first: str) -> None:
     """Once per server process and dataset, load every shipped model in a background thread,
-    `first` first, so importing Keras/JAX and building models overlaps with painting the page
-    (a session that needs a model meanwhile waits on the same cache entry, never computes it
-    twice)."""
+    `first` first, while the browser draws the first view (a session that needs a model
+    meanwhile waits on the same cache entry, never computes it twice)."""
     started = _prefetch_started()
     if dataset_name in started:
         return

@@ -7,7 +7,10 @@ An artifact holds
   rebuild the model with `recdemo.models` alone (no training code is imported here),
 - `history.json`: per-epoch train loss, validation loss, validation HR@10 / NDCG@10,
 - `metrics.json`: validation and test metrics, most-popular on the same split, per-seed runs,
-- `provenance.json`: seed, wall time, device, library versions, data sha256, git commit,
+- `provenance.json`: seed, wall time, device, library versions, data sha256, git commit
+  (`recdemo.provenance`),
+- `lists.npz` (optional): every user's top-10 as served, for the first view
+  (`recdemo.stored_lists`),
 - `manifest.json`: the sha256 of every file above, checked on every load.
 
 Layout: `<root>/<dataset>/<name>` is a symbolic link to an immutable version folder
@@ -22,15 +25,12 @@ a name can never point outside its dataset folder.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 import uuid
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,10 +44,10 @@ if TYPE_CHECKING:
 
 WEIGHTS_FILE = "model.weights.h5"
 JSON_FILES = ("config.json", "history.json", "metrics.json", "provenance.json")
+LISTS_FILE = "lists.npz"
 MANIFEST_FILE = "manifest.json"
 VERSIONS_DIR = ".versions"
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "artifacts"
-_LIBRARIES = ("keras", "keras-rs", "keras-hub", "jax", "jaxlib", "numpy")
 
 
 def artifact_dir(name: str, dataset_name: str = "ml-100k",
@@ -56,62 +56,6 @@ def artifact_dir(name: str, dataset_name: str = "ml-100k",
     `artifacts/` folder. Both `name` and `dataset_name` must be plain identifiers."""
     root = root or os.environ.get("RECDEMO_ARTIFACTS_DIR") or DEFAULT_ROOT
     return Path(root) / check_name(dataset_name, "dataset name") / check_name(name)
-
-
-def training_device() -> str:
-    """The device JAX computes on, e.g. `cpu (cpu)` or `gpu (NVIDIA A100)`."""
-    import jax
-
-    device = jax.devices()[0]
-    return f"{device.platform} ({getattr(device, 'device_kind', str(device))})"
-
-
-# What decides a trained model besides its config: `code_modified` records whether these
-# differ from `git_commit` (artifacts/ is left out: saving one model must not mark the next).
-_TRAINING_CODE = ("recdemo", "requirements.txt")
-
-
-def git_state(root: str | os.PathLike | None = None) -> tuple[str, bool | None]:
-    """`(HEAD commit, whether the training code differs from it)` of the checkout at `root`
-    (default: the one holding this package); `("unknown", None)` outside a git checkout."""
-    root = Path(root) if root else Path(__file__).parent.parent
-
-    def git(*args) -> str | None:
-        try:
-            out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
-                                 timeout=5)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if not commit:
-        return "unknown", None
-    changes = git("status", "--porcelain", "--untracked-files=normal", "--", *_TRAINING_CODE)
-    return commit, None if changes is None else bool(changes)
-
-
-def provenance(dataset: Dataset, *, seed: int, wall_seconds: float, epochs_run: int,
-               best_epoch: int) -> dict:
-    """Where a trained model came from: data, code, libraries, device(s), time."""
-    import jax
-
-    commit, code_modified = git_state()
-    return {
-        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seed": seed,
-        "wall_seconds": round(wall_seconds, 1),
-        "epochs_run": epochs_run,
-        "best_epoch": best_epoch,
-        "device": training_device(),
-        "device_count": jax.device_count(),
-        "process_count": jax.process_count(),
-        "libraries": {name: metadata.version(name) for name in _LIBRARIES},
-        "dataset": dataset.name,
-        "data_sha256": dataset.file_checksums(),
-        "git_commit": commit,
-        "code_modified": code_modified,
-    }
 
 
 def _fsync(path: Path) -> None:
@@ -123,7 +67,8 @@ def _fsync(path: Path) -> None:
 
 
 def save(model: RetrievalModel, destination: str | os.PathLike, *, model_key: str,
-         train_config: dict, history: list, metrics: dict, provenance_info: dict) -> Path:
+         train_config: dict, history: list, metrics: dict, provenance_info: dict,
+         lists: bytes | None = None) -> Path:
     """Write a new version of an artifact and switch `destination` to it atomically.
 
     Args:
@@ -134,6 +79,7 @@ def save(model: RetrievalModel, destination: str | os.PathLike, *, model_key: st
         train_config: the training settings to record.
         history: per-epoch logs (dataclasses or dicts).
         metrics, provenance_info: the documents to record.
+        lists: the optional `lists.npz` bytes (`recdemo.stored_lists`).
 
     Returns:
         The destination path (a link to the new version).
@@ -163,7 +109,11 @@ def save(model: RetrievalModel, destination: str | os.PathLike, *, model_key: st
         }
         for name, document in documents.items():
             (staging / name).write_text(json.dumps(document, indent=2) + "\n")
-        manifest = {name: sha256_of(staging / name) for name in (WEIGHTS_FILE, *JSON_FILES)}
+        if lists is not None:
+            (staging / LISTS_FILE).write_bytes(lists)
+        manifest = {name: sha256_of(staging / name)
+                    for name in (WEIGHTS_FILE, *JSON_FILES, LISTS_FILE)
+                    if (staging / name).is_file()}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         for path in staging.iterdir():
             _fsync(path)
@@ -249,15 +199,31 @@ def verify(folder: str | os.PathLike) -> dict:
     """
     folder = resolve(folder)
     manifest = read_json(folder, MANIFEST_FILE, dict)
-    for name in (WEIGHTS_FILE, *JSON_FILES):
-        if not isinstance(manifest.get(name), str):
-            raise RecdemoError(f"Artifact {folder} is corrupted: its manifest omits {name}.")
-        if not (folder / name).is_file():
-            raise RecdemoError(f"Artifact {folder} is incomplete: {name} is missing.")
-        if sha256_of(folder / name) != manifest[name]:
-            raise RecdemoError(f"Artifact {folder} is corrupted: {name} does not match its "
-                               f"checksum. Restore it (git checkout) or retrain.")
+    for name in (WEIGHTS_FILE, *JSON_FILES, *([LISTS_FILE] if LISTS_FILE in manifest else [])):
+        _check_file(folder, manifest, name)
     return manifest
+
+
+def _check_file(folder: Path, manifest: dict, name: str) -> None:
+    if not isinstance(manifest.get(name), str):
+        raise RecdemoError(f"Artifact {folder} is corrupted: its manifest omits {name}.")
+    if not (folder / name).is_file():
+        raise RecdemoError(f"Artifact {folder} is incomplete: {name} is missing.")
+    if sha256_of(folder / name) != manifest[name]:
+        raise RecdemoError(f"Artifact {folder} is corrupted: {name} does not match its "
+                           f"checksum. Restore it (git checkout) or retrain.")
+
+
+def check_trained_on(folder: str | os.PathLike, dataset: Dataset) -> None:
+    """Raise RecdemoError unless the artifact was trained on exactly these data files (the
+    sha256s its provenance records): an artifact from other data can have the same item count
+    yet map ids to other movies, or lack a user."""
+    provenance = read_json(folder, "provenance.json", dict)
+    recorded = provenance.get("data_sha256")
+    if recorded != dataset.file_checksums():
+        raise RecdemoError(
+            f"Artifact {folder} was trained on other data than the {dataset.name} files in "
+            f"{dataset.directory} (their sha256 differ): retrain it on these files.")
 
 
 def manifest_digest(folder: str | os.PathLike) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recdemo.models.sequences import bucket_lengths, pad_right
+from recdemo.models.padding import bucket_lengths, pad_right
 
 
 def has_attention(recommender) -> bool:

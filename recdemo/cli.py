@@ -1,4 +1,4 @@
-"""`python -m recdemo {train,evaluate,recommend}`: the command-line front end.
+"""`python -m recdemo {train,evaluate,recommend,lists}`: the command-line front end.
 
 Every error a person can cause ends as one line on stderr and exit status 2, never a traceback.
 """
@@ -73,7 +73,7 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of all three commands."""
+    """The argument parser of every command."""
     parser = _OneLineParser(prog="python -m recdemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument("--json", action="store_true", help="print JSON")
     recommend.add_argument("--artifacts", help="artifact root (default: artifacts/)")
     _add_data_flags(recommend)
+
+    lists = commands.add_parser(
+        "lists", help="store every user's top-10 in an artifact saved without them (the "
+                      "dashboard shows a user's first list from it before the model loads)")
+    lists.add_argument("--model", required=True, choices=[*MODELS, "all"])
+    lists.add_argument("--artifacts", help="artifact root (default: artifacts/)")
+    _add_data_flags(lists)
     return parser
 
 
@@ -251,7 +258,23 @@ def run_recommend(args) -> None:
         print(f"{rank:>3}  {item.item:>5}  {item.score:>8.3f}{shown}")
 
 
-COMMANDS = {"train": run_train, "evaluate": run_evaluate, "recommend": run_recommend}
+def run_lists(args) -> None:
+    """Add stored lists to existing artifacts (a new version each, atomically switched)."""
+    from recdemo import artifacts, stored_lists
+    from recdemo.serving import load_data
+
+    dataset, split = load_data(args.dataset, args.data_dir)
+    keys = list(MODELS) if args.model == "all" else [args.model]
+    for key in keys:
+        folder = artifacts.artifact_dir(key, dataset.name, args.artifacts)
+        if args.model == "all" and not folder.exists():
+            continue
+        stored_lists.add_to_artifact(folder, dataset, split)
+        print(f"stored {len(split.users)} users' lists in {folder}")
+
+
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "recommend": run_recommend,
+            "lists": run_lists}
 
 
 def main(argv: list[str] | None = None) -> int:

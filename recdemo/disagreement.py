@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.special import logsumexp
 
 
 def all_top_k(recommender, users: np.ndarray, k: int = 10) -> np.ndarray:
@@ -64,5 +63,7 @@ def standing(recommender, movie_id: int, user_id: int | None = None,
     allowed = np.isfinite(scores)
     if not np.isfinite(score):
         return Standing(None, None)
-    rank = int((scores[allowed] >= score).sum())
-    return Standing(rank, float(np.exp(score - logsumexp(scores[allowed]))))
+    ranked = scores[allowed]
+    rank = int((ranked >= score).sum())
+    top = ranked.max()
+    return Standing(rank, float(np.exp(score - top) / np.exp(ranked - top).sum()))

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from recdemo.distributed import local_batches, process_count
-from recdemo.models.sequences import bucket_lengths
+from recdemo.models.padding import bucket_lengths
 
 # Length buckets are used when more than this share of a sequence epoch's positions is padding.
 BUCKET_ABOVE = 0.5

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recdemo import RecdemoError, artifacts, distributed
+from recdemo import RecdemoError, artifacts, distributed, provenance, stored_lists
 from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.evaluation import held_out_ranks, most_popular
 from recdemo.metrics import ranking_metrics
@@ -56,7 +56,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
                    on_epoch: Callable[[EpochLog, int], None] | None = None,
                    on_phase: Callable[[str], None] | None = None,
                    on_recipe: Callable[[list[str], dict], None] | None = None,
-                   destination: str | os.PathLike | None = None) -> Path:
+                   destination: str | os.PathLike | None = None,
+                   store_lists: bool = True) -> Path:
     """Train `model_key` once per seed and save the seed with the best validation NDCG@10.
 
     Args:
@@ -73,6 +74,8 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
         on_phase: called with each phase's name: `training`, `refit`, `evaluating`, `saving`.
         on_recipe: called before training with the recipe's reasons and the settings it
             trains with (hyperparameters and train settings, overrides applied).
+        store_lists: store every user's first-view list with the artifact
+            (`recdemo.stored_lists`; skipped above `stored_lists.MAX_USERS` users).
 
     Returns:
         The artifact folder.
@@ -117,7 +120,7 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
     }
     if on_phase:
         on_phase("saving")
-    info = artifacts.provenance(dataset, seed=config.seed, wall_seconds=result.wall_seconds,
+    info = provenance.provenance(dataset, seed=config.seed, wall_seconds=result.wall_seconds,
                                 epochs_run=len(result.history), best_epoch=result.best_epoch)
     info["total_wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
     # The whole process's peak so far: data, every seed's training, the evaluation.
@@ -126,9 +129,12 @@ def train_and_save(model_key: str, dataset: Dataset, split: LeaveOneOutSplit, *,
                       "overrides": {**(model_overrides or {}), **(train_overrides or {})}}
     if not distributed.is_writer():
         return folder  # every process trained the same model; process 0 writes it
+    lists = (stored_lists.to_bytes(stored_lists.compute(result.recommender))
+             if store_lists and len(split.users) <= stored_lists.MAX_USERS else None)
     return artifacts.save(_process_local(result.model), folder, model_key=model_key,
                           train_config={**dataclasses.asdict(config), "preset": preset_name},
-                          history=result.history, metrics=metrics, provenance_info=info)
+                          history=result.history, metrics=metrics, provenance_info=info,
+                          lists=lists)
 
 
 def default_preset(dataset_name: str) -> str:

@@ -8,8 +8,6 @@ return NaN rows or wrap out-of-range ids).
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import keras
 import numpy as np
@@ -18,6 +16,7 @@ from recdemo import RecdemoError
 from recdemo.dataset import Dataset, catalogue_mask
 from recdemo.distributed import host_copy, local_value
 from recdemo.models.base import RetrievalModel
+from recdemo.recommendation import Recommendation
 from recdemo.scoring import (
     BATCH_BUCKETS,
     device_target_ranks,
@@ -27,30 +26,6 @@ from recdemo.scoring import (
     seen_ids,
 )
 from recdemo.split import LeaveOneOutSplit
-
-
-@dataclasses.dataclass(frozen=True)
-class Recommendation:
-    """One recommended movie.
-
-    Attributes:
-        movie_id: the internal item id (MovieLens' movie id).
-        title: its title as the dataset spells it (custom data without titles: its id).
-        score: the query · item dot product (comparable within one query only).
-        probability: the model's softmax probability over the ranked candidates (what the
-            softmax-trained models estimate as "the chance this is the next movie").
-        item: the item's id as the data spells it (custom data's original id).
-    """
-
-    movie_id: int
-    title: str
-    score: float
-    probability: float
-    item: str = ""
-
-    def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return dataclasses.asdict(self)
 
 
 def mask_scores(scores: np.ndarray, catalogue: np.ndarray,

@@ -259,7 +259,10 @@ def _run(folder: Path) -> None:
                                     "learning_rate": request["learning_rate"]},
                    on_epoch=on_epoch,
                    on_phase=lambda phase: update(phase=phase, phase_started_at=time.time()),
-                   destination=folder / "artifact")
+                   destination=folder / "artifact",
+                   # The served view is computed live: storing every user's list would add
+                   # a leave-one-out pass over all users to a run meant to take a minute.
+                   store_lists=False)
     update(status="done", phase="done", finished_at=time.time())
 
 

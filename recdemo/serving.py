@@ -18,18 +18,6 @@ def load_data(dataset_name: str = "ml-100k", data_dir: str | os.PathLike | None 
     return dataset, leave_one_out(dataset)
 
 
-def check_trained_on(folder: str | os.PathLike, dataset: Dataset) -> None:
-    """Raise RecdemoError unless the artifact was trained on exactly these data files (the
-    sha256s its provenance records): an artifact from other data can have the same item count
-    yet map ids to other movies, or lack a user."""
-    provenance = artifacts.read_json(folder, "provenance.json", dict)
-    recorded = provenance.get("data_sha256")
-    if recorded != dataset.file_checksums():
-        raise RecdemoError(
-            f"Artifact {folder} was trained on other data than the {dataset.name} files in "
-            f"{dataset.directory} (their sha256 differ): retrain it on these files.")
-
-
 def recommender_from_folder(folder: str | os.PathLike, dataset: Dataset,
                             split: LeaveOneOutSplit) -> Recommender:
     """A `Recommender` over a verified artifact trained on `dataset`.
@@ -39,7 +27,7 @@ def recommender_from_folder(folder: str | os.PathLike, dataset: Dataset,
     """
     folder = artifacts.resolve(folder)
     _, model = artifacts.load_model(folder)
-    check_trained_on(folder, dataset)
+    artifacts.check_trained_on(folder, dataset)
     if model.num_items != dataset.num_items:
         raise RecdemoError(
             f"Artifact {folder} was trained on another item space ({model.num_items} ids) "

@@ -1,16 +1,23 @@
 """Slide-ready exports of what the dashboard shows: each titled with what it is (dataset,
 model, whose list, protocol), as CSV for the numbers and as PNG for a slide (an Altair chart
-rendered by vl-convert, Altair's own PNG engine)."""
+rendered by vl-convert, Altair's own PNG engine).
+
+Altair is imported where a chart is built: the dashboard imports this module for its first
+view, which exports nothing until a button is clicked.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from recdemo.attribution import rests_on
+
+if TYPE_CHECKING:
+    import altair as alt
 
 # 16:9 at 2x: sharp on a 1920x1080 slide.
 WIDTH, SCALE = 900, 2
@@ -49,6 +56,8 @@ def list_frame(items: list, movies: pd.DataFrame, reasons: dict | None) -> pd.Da
 def list_chart(frame: pd.DataFrame, title: str, subtitle_text: str,
                held_out: int | None = None) -> alt.Chart:
     """The top 10 as horizontal bars of the model's probability, rank 1 on top."""
+    import altair as alt
+
     data = frame.assign(label=[f"{r}. {t}" for r, t in zip(frame["rank"], frame["title"])],
                         shown=[f"{p:.1%}" for p in frame["probability"]],
                         held_out=frame["movie_id"] == held_out if held_out else False)
@@ -68,6 +77,8 @@ def table_chart(frame: pd.DataFrame, title: str, subtitle_text: str,
     """Any small table as a slide: the first column as row labels, one text cell per other
     value, optional cell shading (`shades`: same rows, values 0-3 for agreement, -1 for the
     held-out movie)."""
+    import altair as alt
+
     label, *columns = list(frame.columns)
     cells = []
     for row in range(len(frame)):
@@ -107,6 +118,8 @@ def _cell(value) -> str:
 
 
 def _titled(chart: alt.Chart, title: str, subtitle_text: str) -> alt.Chart:
+    import altair as alt
+
     return chart.properties(title=alt.TitleParams(
         title, subtitle=subtitle_text, fontSize=22, subtitleFontSize=14, anchor="start",
         subtitleColor="#4b5563", offset=14))

@@ -10,7 +10,7 @@ import numpy as np
 from keras import ops
 
 from recdemo.models.base import RetrievalModel
-from recdemo.models.sequences import pad_right
+from recdemo.models.padding import pad_right
 
 KEY = "mean_pool"
 

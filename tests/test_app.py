@@ -200,6 +200,15 @@ def test_show_me_a_hit_and_the_held_out_reveal(app):
     assert any("the held-out movie" in row for row in top_titles(at))
     ranks = [line for m in at.markdown for line in m.value.split("  \n") if "rank **" in line]
     assert len(ranks) == 3 and sum("in the top 10" in r for r in ranks) >= 1
+    # Each rank is the one the model gives now (the panel reads the artifacts' recorded ranks).
+    from recdemo.insights import held_out_ranks
+    from recdemo.serving import load_data, load_recommender
+
+    dataset, split = load_data("ml-100k", download=False)
+    user = np.array([int(at.session_state.user_id)])
+    for line, key in zip(ranks, ("two_tower", "gru4rec", "sasrec")):
+        live = held_out_ranks(load_recommender(key, dataset, split), split, user)[0]
+        assert f"rank **{live}** of" in line, (key, line)
     # The reveal is drawn in place, not in a second "Reveal" expander.
     assert not [e for e in at.expander if "Reveal" in e.label]
 
@@ -787,3 +796,24 @@ def test_serving_a_retrained_model_keeps_the_page_consistent(app, tmp_path):
     table = [d.value for d in at.dataframe if "hit rate @10" in d.value.columns][0]
     assert list(table["model"])[:3] == ["Two-tower", "GRU4Rec (retrained here, serving)",
                                         "GRU4Rec (shipped)"]
+
+
+
+def test_a_users_first_list_needs_no_model_and_is_what_the_model_serves(app, monkeypatch):
+    """The default view comes from the lists stored with the artifact, without loading a
+    model; the same page computed by the model shows the same rows, reasons included; any
+    other view runs the model."""
+    from dashboard import state
+
+    loads = []
+    real_loader = state._cached_recommender
+    monkeypatch.setattr(state, "prefetch", lambda *args: None)
+    monkeypatch.setattr(state, "_cached_recommender",
+                        lambda *args: loads.append(args) or real_loader(*args))
+    stored = top_titles(app(user="7", model="gru4rec"))
+    assert len(stored) == 10 and any("rests on" in row for row in stored)
+    assert loads == []
+    filtered = app(user="7", model="gru4rec", genre="Drama")
+    assert loads and top_titles(filtered) != stored
+    monkeypatch.setattr(state, "stored_lists", lambda *args: None)
+    assert top_titles(app(user="7", model="gru4rec")) == stored

@@ -17,7 +17,7 @@ from conftest import ROOT
 from model_contract import TINY
 from synthetic import write_ml100k
 
-from recdemo import RecdemoError, artifacts
+from recdemo import RecdemoError, artifacts, provenance
 from recdemo.cli import main
 from recdemo.recommend import Recommender
 from recdemo.serving import load_data, load_recommender, recommender_from_folder
@@ -291,7 +291,7 @@ def test_provenance_says_whether_the_training_code_differs_from_its_commit(tmp_p
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
-    assert artifacts.git_state(tmp_path) == ("unknown", None)
+    assert provenance.git_state(tmp_path) == ("unknown", None)
     (tmp_path / "recdemo").mkdir()
     (tmp_path / "recdemo" / "training.py").write_text("EPOCHS = 1\n")
     git("init", "-q")
@@ -299,13 +299,13 @@ def test_provenance_says_whether_the_training_code_differs_from_its_commit(tmp_p
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True,
                           text=True).stdout.strip()
-    assert artifacts.git_state(tmp_path) == (head, False)
+    assert provenance.git_state(tmp_path) == (head, False)
     # A saved artifact is not training code: it leaves the flag clear.
     (tmp_path / "artifacts").mkdir()
     (tmp_path / "artifacts" / "weights.h5").write_text("x")
-    assert artifacts.git_state(tmp_path) == (head, False)
+    assert provenance.git_state(tmp_path) == (head, False)
     (tmp_path / "recdemo" / "training.py").write_text("EPOCHS = 2\n")
-    assert artifacts.git_state(tmp_path) == (head, True)
+    assert provenance.git_state(tmp_path) == (head, True)
     git("checkout", "--", "recdemo/training.py")
     (tmp_path / "recdemo" / "new_loss.py").write_text("")
-    assert artifacts.git_state(tmp_path) == (head, True)
+    assert provenance.git_state(tmp_path) == (head, True)

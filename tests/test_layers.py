@@ -5,6 +5,8 @@ closed by a deferred import is still a cycle); imports under `TYPE_CHECKING` do 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ LAYERS = {
     "base": ("recdemo", "recdemo.validation", "recdemo.display", "recdemo.metrics",
              "recdemo.paired", "recdemo.urlstate", "recdemo.distributed",
              "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments",
-             "recdemo.scoring"),
+             "recdemo.scoring", "recdemo.recommendation"),
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",
              "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
     "split": ("recdemo.split",),
@@ -23,10 +25,10 @@ LAYERS = {
                "recdemo.insights", "recdemo.disagreement"),
     "training and evaluation": ("recdemo.training", "recdemo.evaluation", "recdemo.verdict",
                                 "recdemo.epochs", "recdemo.callbacks"),
-    "artifacts": ("recdemo.artifacts",),
+    "artifacts": ("recdemo.artifacts", "recdemo.provenance"),
     "serving": ("recdemo.serving", "recdemo.experiment", "recdemo.retrain", "recdemo.report",
                 "recdemo.batchfile",
-                "recdemo.slides",
+                "recdemo.slides", "recdemo.stored_lists",
                 "recdemo.scale"),
     "entry points": ("recdemo.cli", "recdemo.__main__", "recdemo.bench", "recdemo.benchmark",
                      "dashboard", "streamlit_app"),
@@ -131,3 +133,14 @@ def test_the_package_does_not_reach_into_tests():
     for path in (ROOT / "recdemo").rglob("*.py"):
         text = path.read_text()
         assert "sys.path" not in text and '"tests"' not in text, path
+
+
+def test_the_page_script_imports_no_model_or_chart_code():
+    # The first view (title, sidebar, history, stored top-10) is drawn while Keras and JAX
+    # load in the background; a module-level import of either, or of Altair or SciPy, anywhere
+    # under the page makes every first view wait for it.
+    probe = ("import sys, recdemo, streamlit_app, dashboard.page; print(sorted(m for m in "
+             "('keras', 'jax', 'keras_hub', 'altair', 'scipy') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                           text=True, check=True)
+    assert found.stdout.strip() == "[]"

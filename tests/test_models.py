@@ -8,8 +8,9 @@ from model_contract import TINY, check_model_contract, tiny_model
 
 from recdemo.models import MODELS
 from recdemo.models.objectives import sample_negatives
+from recdemo.models.padding import pad_right
 from recdemo.models.sasrec import SASRec
-from recdemo.models.sequences import gather_last, next_item_examples, pad_right
+from recdemo.models.sequences import gather_last, next_item_examples
 
 
 @pytest.mark.parametrize("variant", sorted(TINY))

@@ -27,7 +27,7 @@ def test_scores_match_a_numpy_reference(recommender):
     if model.refits_on_validation:  # the two-tower: queries are user ids
         query = np.asarray(model.user_embedding.embeddings)[3]
     else:
-        from recdemo.models.sequences import pad_right
+        from recdemo.models.padding import pad_right
 
         query = np.asarray(model.query_embeddings(pad_right([history], model.max_len)))[0]
     scores = np.asarray(model.item_embeddings()) @ query

@@ -49,6 +49,8 @@ def test_a_card_read_from_source_is_what_the_class_says():
         assert card.display_name == model_class.DISPLAY_NAME
         assert card.description == model_class.DESCRIPTION
         assert card.presets == model_class.PRESETS
+        assert card.attention == hasattr(model_class, "attention_weights")
+    assert models.card("sasrec").attention and not models.card("gru4rec").attention
     assert models.DISPLAY_NAMES["sasrec"] == "SASRec"
     assert models.preset("quick", fourth_model) == ({"embedding_dim": 16, "max_len": 6}, {
         "epochs": 2, "batch_size": 64, "learning_rate": 1e-2})

@@ -10,7 +10,7 @@ import pandas as pd
 
 from recdemo import slides
 from recdemo.attribution import Removal
-from recdemo.recommend import Recommendation
+from recdemo.recommendation import Recommendation
 
 MOVIES = pd.DataFrame({"title": ["Alpha (1990)", "Beta (1991)", "Gamma (1992)"],
                        "genres": [("Drama",), ("Comedy", "Drama"), ()]},

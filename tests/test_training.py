@@ -11,6 +11,7 @@ from model_contract import TINY
 from recdemo import artifacts
 from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS
+from recdemo.provenance import git_state
 from recdemo.training import TrainConfig, train
 
 
@@ -31,7 +32,7 @@ def test_smoke_artifact_has_every_file_and_consistent_metrics(model_key, synthet
     assert metrics["mean_over_seeds"]["test"]["hr@10"] == pytest.approx(mean_hr)
     assert provenance["device"].startswith(("cpu", "gpu", "tpu"))
     assert set(provenance["data_sha256"]) == {"u.data", "u.item"}
-    assert (provenance["git_commit"], provenance["code_modified"]) == artifacts.git_state()
+    assert (provenance["git_commit"], provenance["code_modified"]) == git_state()
     assert config["model"] == model_key and config["config"]["embedding_dim"] == 8
     # The saved seed's per-user ranks reproduce its metrics (what paired comparisons read).
     for part in ("valid", "test"):

@@ -35,6 +35,8 @@ class ModelCard:
     display_name: str
     description: str
     presets: dict
+    # Whether the class defines `attention_weights` (the dashboard's attention view).
+    attention: bool = False
 
 
 # Class attribute -> `ModelCard` field.
@@ -66,31 +68,35 @@ class _Registry(Mapping):
 MODELS: Mapping[str, type] = _Registry()
 
 
-def _literal_fields(module: str, class_name: str) -> dict:
+def _literal_fields(module: str, class_name: str) -> tuple[dict, set[str]]:
     """The card fields assigned as literals in the body of `class_name` in `module`'s source,
-    read without importing the module."""
+    and the names of the methods it defines, read without importing the module."""
     source = Path(importlib.util.find_spec(module).origin).read_text()
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef) and node.name == class_name:
-            return {target.id: ast.literal_eval(statement.value)
-                    for statement in node.body if isinstance(statement, ast.Assign)
-                    for target in statement.targets
-                    if isinstance(target, ast.Name) and target.id in _CARD_FIELDS}
+            fields = {target.id: ast.literal_eval(statement.value)
+                      for statement in node.body if isinstance(statement, ast.Assign)
+                      for target in statement.targets
+                      if isinstance(target, ast.Name) and target.id in _CARD_FIELDS}
+            return fields, {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
     raise TypeError(f"{module} defines no class {class_name}")
 
 
 def card(key: str) -> ModelCard:
-    """The display name, description and presets of the model registered as `key`."""
+    """The display name, description, presets and abilities of the model registered as
+    `key`."""
     if key not in _CARDS:
         entry = _CLASSES[key]
         if isinstance(entry, str):
-            fields = _literal_fields(*entry.split(":"))
+            fields, methods = _literal_fields(*entry.split(":"))
         else:
             fields = {name: vars(entry)[name] for name in _CARD_FIELDS if name in vars(entry)}
+            methods = set(dir(entry))
         missing = sorted(set(_CARD_FIELDS) - set(fields))
         if missing:
             raise TypeError(f"model {key!r} does not set {', '.join(missing)} in its class body")
-        _CARDS[key] = ModelCard(**{_CARD_FIELDS[name]: value for name, value in fields.items()})
+        _CARDS[key] = ModelCard(**{_CARD_FIELDS[name]: value for name, value in fields.items()},
+                                attention="attention_weights" in methods)
     return _CARDS[key]
 
 

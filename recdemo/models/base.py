@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from recdemo.distributed import host_copy
-from recdemo.models import objectives, sequences
+from recdemo.models import objectives, padding, sequences
 from recdemo.models.objectives import CatalogueSoftmax, split_inputs
 from recdemo.models.sampled_softmax import SAMPLERS, SampledSoftmax
 from recdemo.split import LeaveOneOutSplit
@@ -130,12 +130,12 @@ class RetrievalModel(keras.Model):
         # pay for `max_len` positions (right padding: the outputs do not change).
         lengths = np.minimum([len(h) for h in histories], self.max_len)
         out, shorter = None, -1
-        for length in sequences.bucket_lengths(self.max_len):
+        for length in padding.bucket_lengths(self.max_len):
             rows = np.flatnonzero((lengths <= length) & (lengths > shorter))
             shorter = length
             if rows.size:
                 vectors = np.asarray(run_query(
-                    sequences.pad_right([histories[i] for i in rows], length)))
+                    padding.pad_right([histories[i] for i in rows], length)))
                 if out is None:
                     out = np.empty((len(histories), vectors.shape[-1]), vectors.dtype)
                 out[rows] = vectors

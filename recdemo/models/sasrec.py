@@ -7,7 +7,7 @@ import keras_hub
 import numpy as np  # noqa: F401  (the doctest's namespace)
 from keras import ops
 
-from recdemo.models import objectives, sequences
+from recdemo.models import objectives, padding, sequences
 from recdemo.models.base import SequenceModel
 from recdemo.models.dropout import ByteDropout, use_byte_dropout
 from recdemo.validation import check_int
@@ -95,7 +95,7 @@ class SASRec(SequenceModel):
         """`(embedded items, padding mask)`: what the first block reads."""
         x = self.item_embedding(items) * (self.embedding_dim ** 0.5)
         x = self.embedding_dropout(x + self.position_embedding(x), training=training)
-        return x, ops.not_equal(items, sequences.PADDING_ID)
+        return x, ops.not_equal(items, padding.PADDING_ID)
 
     def sequence_outputs(self, items, training: bool = False):
         """`(batch, length, embedding_dim)` causal outputs; position t sees items 0..t only."""
