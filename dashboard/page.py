@@ -15,11 +15,11 @@ import streamlit as st
 from dashboard import state
 from dashboard.explore import map_tab, similar_tab
 from dashboard.export import built_history
-from dashboard.quality import PROTOCOL_HELP, headline_comparison, headline_sentence, quality_tab
+from dashboard.quality import PROTOCOL_HELP, headline_comparison, quality_tab
 from dashboard.recommendations import reasons_for, recommendations_tab
 from dashboard.retrain_tab import retrain_tab
 from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
-from recdemo import RecdemoError, insights, urlstate
+from recdemo import RecdemoError, insights, report, urlstate
 from recdemo.data import is_own_data
 from recdemo.dataset import catalogue_mask
 from recdemo.models import DISPLAY_NAMES, MODELS
@@ -132,7 +132,7 @@ def headline(dataset_name: str) -> None:
         return
     if found is not None:
         best, comparisons = found
-        st.caption(headline_sentence(DISPLAY_NAMES[best], comparisons["hr@10"]),
+        st.caption(report.headline_sentence(DISPLAY_NAMES[best], comparisons["hr@10"]),
                    help=PROTOCOL_HELP)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.export import export_buttons
@@ -41,21 +40,9 @@ def headline_comparison(dataset_name: str):
     validation NDCG@10 (chosen on validation, reported on test), or None when its per-user
     test ranks are unknown."""
     folders = shipped_folders(dataset_name)
-    rows = summaries(folders)
-    best = max(rows, key=lambda key: rows[key]["valid"]["ndcg@10"])
+    best = report.best_on_validation(summaries(folders))
     comparisons = paired(folders[best], POPULAR, "test", dataset_name)
     return (best, comparisons) if comparisons else None
-
-
-def headline_sentence(name: str, comparison) -> str:
-    """`On held-out data, SASRec's top 10 holds ... 2.3× as often ... (interval)`."""
-    ratio = comparison.a_mean / comparison.b_mean if comparison.b_mean else float("inf")
-    gap = (f"{100 * comparison.low:+.0f} to {100 * comparison.high:+.0f} points"
-           ).replace("-", "−")
-    return (f"On held-out data, the shipped {name}'s top 10 holds the movie a user watched "
-            f"next **{ratio:.1f}×** as often as the ten most popular movies do "
-            f"({comparison.a_mean:.0%} of users against {comparison.b_mean:.0%}; the gap's "
-            f"{comparison.level:.0%} interval over users: {gap}).")
 
 
 def headline(dataset_name: str) -> None:
@@ -64,35 +51,8 @@ def headline(dataset_name: str) -> None:
     if found is None:
         return
     best, comparisons = found
-    st.markdown(f"##### {headline_sentence(DISPLAY_NAMES[best], comparisons['hr@10'])}",
-                help=PROTOCOL_HELP)
-
-
-def metrics_frame(rows: dict[str, dict], labels: dict[str, str]) -> pd.DataFrame:
-    """One row per served model (its own saved weights) plus most-popular.
-
-    Args:
-        rows: label key -> the artifact's `metrics.json`.
-        labels: label key -> what the row is called.
-    """
-    table = []
-    popular = popular_valid = None
-    for key, metrics in rows.items():
-        summary = report.summary(metrics)
-        popular, popular_valid = summary["most_popular"]["test"], summary["most_popular"]["valid"]
-        spread = summary["test_std"]["hr@10"]
-        recipe = (f"{summary['test']['hr@10']:.3f} ± {spread:.3f} over {summary['seeds']} seeds"
-                  if spread is not None else "1 seed")
-        table.append({"model": labels[key], "hit rate @10": metrics["test"]["hr@10"],
-                      "NDCG@10": metrics["test"]["ndcg@10"],
-                      "× most popular": metrics["test"]["hr@10"] / popular["hr@10"],
-                      "validation NDCG@10": metrics["valid"]["ndcg@10"],
-                      "recipe's hit rate": recipe})
-    table.append({"model": "Most popular", "hit rate @10": popular["hr@10"],
-                  "NDCG@10": popular["ndcg@10"], "× most popular": 1.0,
-                  "validation NDCG@10": popular_valid["ndcg@10"],
-                  "recipe's hit rate": "deterministic"})
-    return pd.DataFrame(table)
+    sentence = report.headline_sentence(DISPLAY_NAMES[best], comparisons["hr@10"])
+    st.markdown(f"##### {sentence}", help=PROTOCOL_HELP)
 
 
 def served_rows(folders: dict[str, str], dataset_name: str) -> tuple[dict, dict]:
@@ -118,7 +78,7 @@ def quality_tab(page) -> None:
         if st.session_state.get("present"):  # the page's own headline is hidden then
             headline(page.dataset.name)
         metrics, labels = served_rows(page.folders, page.dataset.name)
-        frame = metrics_frame(metrics, labels)
+        frame = report.metrics_frame(metrics, labels)
     except (RecdemoError, KeyError, TypeError, ValueError) as exc:
         st.error(f"The models' metrics are unreadable: {exc}")
         return
@@ -139,7 +99,7 @@ def quality_tab(page) -> None:
     protocol = (f"{page.dataset.name} · leave-one-out: each user's last movie, ranked against "
                 f"the whole catalogue minus what they watched · test split")
     export_buttons("quality", title, page, frame, lambda title, sub: slides.table_chart(
-        slide_frame(frame), title, sub, cell_width=190), subtitle=protocol)
+        report.slide_frame(frame), title, sub, cell_width=190), subtitle=protocol)
     compare_models(page)
     where_models_win(page)
     for key, folder in page.folders.items():
@@ -147,15 +107,6 @@ def quality_tab(page) -> None:
             model_curves(key, folder, page.dataset.name)
         except (RecdemoError, KeyError, TypeError, ValueError) as exc:
             st.warning(f"{DISPLAY_NAMES[key]}: training record unreadable ({exc}).")
-
-
-def slide_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The metrics table as a slide shows it: three decimals, the ratio with its `×`."""
-    shown = frame.copy()
-    for column in ("hit rate @10", "NDCG@10", "validation NDCG@10"):
-        shown[column] = shown[column].map("{:.3f}".format)
-    shown["× most popular"] = shown["× most popular"].map("{:.2f}×".format)
-    return shown
 
 
 def model_curves(key: str, folder: str, dataset_name: str) -> None:

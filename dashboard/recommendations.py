@@ -160,22 +160,11 @@ def promote(movie_id: int, current_history: list[int]) -> None:
     add_to_history(movie_id)
 
 
-def compare_grid(lists: dict[str, list], page) -> tuple[pd.DataFrame, dict[str, list[int]]]:
-    """Rank × model titles (most-popular as the reference column), and the ids per column."""
-    popular = page.most_popular_ids
-    columns = {DISPLAY_NAMES[key]: [r.movie_id for r in recs] for key, recs in lists.items()}
-    columns["Most popular"] = popular
-    # Without the release year, four title columns fit a projector-width grid.
-    titles = page.dataset.movies["title"].str.replace(r"\s*\(\d{4}\)\s*$", "", regex=True)
-    frame = pd.DataFrame({name: pd.Series([titles[m] for m in ids], dtype="object")
-                          for name, ids in columns.items()})
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    return frame, columns
-
-
 def compare_view(lists: dict[str, list], page) -> None:
     """One compact grid: agreement coloured, the held-out movie highlighted."""
-    frame, ids = compare_grid(lists, page)
+    ids = {DISPLAY_NAMES[key]: [r.movie_id for r in recs] for key, recs in lists.items()}
+    ids["Most popular"] = page.most_popular_ids
+    frame = slides.grid_frame(ids, page.dataset.movies["title"])
     votes = insights.agreement({k: ids[DISPLAY_NAMES[k]] for k in lists})
     level = {movie: insights.agreement_level(n, len(lists)) for movie, n in votes.items()}
     held_out = page.held_out

@@ -5,7 +5,6 @@ Histories are listed most recent first everywhere: a MovieLens user's and a buil
 
 from __future__ import annotations
 
-import html
 import random
 
 import numpy as np
@@ -17,6 +16,7 @@ from recdemo import insights, urlstate
 from recdemo.data import available
 from recdemo.display import markdown_escape
 from recdemo.models import DISPLAY_NAMES, card
+from recdemo.watches import history_html, watches
 
 MODES = {"user": "A MovieLens user", "history": "Build a history"}
 
@@ -91,40 +91,8 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
     st.caption(f"User {dataset.user_key(user)} watched {len(history)} movies, most recent "
                "first. Their last movie is held out: the models never saw it.")
     with st.container(height=320, border=True):
-        st.html(history_html(history_table(dataset, user, len(history))))
+        st.html(history_html(watches(dataset, user, len(history))))
     return user, history
-
-
-def history_table(dataset, user: int, length: int) -> pd.DataFrame:
-    """The first `length` movies a user watched (their history), most recent first, with
-    rating and date.
-
-    The split orders a user's rows by a stable sort on time and holds out the last, so the
-    history lines up with those rows by position, repeated movies included.
-    """
-    rows = dataset.ratings[dataset.ratings["user_id"] == user].sort_values(
-        "timestamp", kind="stable").iloc[:length].iloc[::-1]
-    return pd.DataFrame({
-        "movie": dataset.movies.loc[rows["movie_id"], "title"].to_numpy(),
-        "rating": rows["rating"].to_numpy(dtype=int),
-        "watched": pd.to_datetime(rows["timestamp"], unit="s").dt.date.to_numpy()})
-
-
-def history_html(table: pd.DataFrame) -> str:
-    """`history_table` as an HTML table (titles escaped; stars and month-year dates).
-
-    The history is the first thing a visitor reads, so it is plain HTML rather than one of
-    Streamlit's tables: `st.dataframe` shows a grey placeholder until the browser has fetched
-    its grid's code, and `st.table` (tried in the same scrolling container) drew the rows only
-    seconds later, with the first top-10. The page's style block (`dashboard.page`) styles the
-    `history` class.
-    """
-    rows = "".join(
-        f"<tr><td>{html.escape(str(movie))}</td><td class='number'>{int(rating)} ★</td>"
-        f"<td class='number'>{watched:%b %Y}</td></tr>"
-        for movie, rating, watched in zip(table["movie"], table["rating"], table["watched"]))
-    return ("<table class='history'><thead><tr><th>movie</th><th class='number'>rating</th>"
-            f"<th class='number'>watched</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _pick_hit(split, hit_ranks) -> None:

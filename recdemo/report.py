@@ -1,4 +1,5 @@
-"""`python -m recdemo.report`: the README's results table, read from the artifacts' metrics.
+"""`python -m recdemo.report`: the README's results table, read from the artifacts' metrics;
+and the same numbers as the dashboard's Quality tab and headline show them.
 
 Every number comes from `metrics.json` / `provenance.json` written by `python -m recdemo train`.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+import pandas as pd
 
 from recdemo import RecdemoError
 from recdemo.artifacts import DEFAULT_ROOT, read_json
@@ -51,6 +54,59 @@ def summary(metrics: dict) -> dict:
         raise RecdemoError("An artifact's metrics.json lacks the seed summary or "
                            "most-popular numbers: retrain it.") from None
     return out
+
+
+def best_on_validation(summaries: dict[str, dict]) -> str:
+    """The key whose `summary` has the highest validation NDCG@10 (what the headline reports
+    on test: chosen on validation, never on test)."""
+    return max(summaries, key=lambda key: summaries[key]["valid"]["ndcg@10"])
+
+
+def headline_sentence(name: str, comparison) -> str:
+    """`On held-out data, SASRec's top 10 holds ... 2.3× as often ... (interval)`."""
+    ratio = comparison.a_mean / comparison.b_mean if comparison.b_mean else float("inf")
+    gap = (f"{100 * comparison.low:+.0f} to {100 * comparison.high:+.0f} points"
+           ).replace("-", "−")
+    return (f"On held-out data, the shipped {name}'s top 10 holds the movie a user watched "
+            f"next **{ratio:.1f}×** as often as the ten most popular movies do "
+            f"({comparison.a_mean:.0%} of users against {comparison.b_mean:.0%}; the gap's "
+            f"{comparison.level:.0%} interval over users: {gap}).")
+
+
+def metrics_frame(rows: dict[str, dict], labels: dict[str, str]) -> pd.DataFrame:
+    """One row per served model (its own saved weights) plus most-popular.
+
+    Args:
+        rows: label key -> the artifact's `metrics.json`.
+        labels: label key -> what the row is called.
+    """
+    table = []
+    popular = popular_valid = None
+    for key, metrics in rows.items():
+        summed = summary(metrics)
+        popular, popular_valid = summed["most_popular"]["test"], summed["most_popular"]["valid"]
+        spread = summed["test_std"]["hr@10"]
+        recipe = (f"{summed['test']['hr@10']:.3f} ± {spread:.3f} over {summed['seeds']} seeds"
+                  if spread is not None else "1 seed")
+        table.append({"model": labels[key], "hit rate @10": metrics["test"]["hr@10"],
+                      "NDCG@10": metrics["test"]["ndcg@10"],
+                      "× most popular": metrics["test"]["hr@10"] / popular["hr@10"],
+                      "validation NDCG@10": metrics["valid"]["ndcg@10"],
+                      "recipe's hit rate": recipe})
+    table.append({"model": "Most popular", "hit rate @10": popular["hr@10"],
+                  "NDCG@10": popular["ndcg@10"], "× most popular": 1.0,
+                  "validation NDCG@10": popular_valid["ndcg@10"],
+                  "recipe's hit rate": "deterministic"})
+    return pd.DataFrame(table)
+
+
+def slide_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metrics table as a slide shows it: three decimals, the ratio with its `×`."""
+    shown = frame.copy()
+    for column in ("hit rate @10", "NDCG@10", "validation NDCG@10"):
+        shown[column] = shown[column].map("{:.3f}".format)
+    shown["× most popular"] = shown["× most popular"].map("{:.2f}×".format)
+    return shown
 
 
 def _cell(values: dict, stds: dict | None, name: str) -> str:

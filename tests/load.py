@@ -74,8 +74,10 @@ def run_load(url: str, server_pid: int, sessions: int, seconds: float) -> dict:
                     if rng.random() < 0.5:
                         page.get_by_role("button", name="Random user").click(timeout=30_000)
                     else:
-                        page.get_by_text(rng.choice(MODELS), exact=True).first.click(
-                            timeout=30_000)
+                        # The sidebar's model option itself: the same name also stands in
+                        # the folded "About the models" text, hidden.
+                        page.get_by_test_id("stRadioOption").filter(
+                            has_text=rng.choice(MODELS)).click(timeout=30_000)
                 except Exception as exc:  # noqa: BLE001 - every failure is a counted error
                     errors.append(f"click: {exc.__class__.__name__}")
                     continue

@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 import streamlit as st
 from conftest import ROOT
-from hypothesis import given, settings
-from hypothesis.strategies import text
+from html_cells import TableCells
 from streamlit.testing.v1 import AppTest
 
 from recdemo import artifacts
@@ -82,32 +80,9 @@ def test_the_warm_up_fills_the_cache_the_first_page_reads(real_data, monkeypatch
     st.cache_resource.clear()
 
 
-class _Cells(HTMLParser):
-    """The text of every table cell, row by row (entities decoded, as a browser shows them)."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self._cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._cell = ""
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.rows[-1].append(self._cell)
-            self._cell = None
-
-
 def history_rows(at) -> list[list[str]]:
     """The history table's rows as drawn (header first)."""
-    parser = _Cells()
+    parser = TableCells()
     parser.feed([h.value for h in at.html if "class='history'" in h.value][0])
     return parser.rows
 
@@ -129,42 +104,6 @@ def test_history_table_lists_the_users_ratings_most_recent_first(app, real_data)
                        watched]
     stamps = [by_movie[movie].timestamp for movie in reversed(split.history(7).tolist())]
     assert stamps == sorted(stamps, reverse=True)
-
-
-@settings(max_examples=60, deadline=None)
-@given(title=text(min_size=1, max_size=40))
-def test_history_html_shows_any_title_literally(title):
-    import datetime
-
-    import pandas as pd
-
-    from dashboard.who import history_html
-
-    parser = _Cells()
-    parser.feed(history_html(pd.DataFrame({
-        "movie": [title], "rating": [4], "watched": [datetime.date(1998, 4, 2)]})))
-    assert parser.rows[1] == [title, "4 ★", "Apr 1998"]
-
-
-def test_history_table_keeps_each_watch_of_a_repeated_movie(tmp_path):
-    # Custom logs may hold the same item twice: each watch keeps its own rating and date.
-    from dashboard.who import history_table
-    from recdemo.data import load
-    from recdemo.split import leave_one_out
-
-    day = 86_400
-    watches = [("a", "x", 1), ("a", "y", 2), ("a", "x", 3), ("a", "z", 4),
-               ("b", "x", 1), ("b", "y", 2), ("b", "z", 3)]
-    (tmp_path / "interactions.csv").write_text("user,item,timestamp,rating\n" + "".join(
-        f"{user},{item},{days * day},{days}\n" for user, item, days in watches))
-    dataset = load(f"custom:{tmp_path}")
-    split = leave_one_out(dataset)
-    user = dataset.user_of("a")
-    table = history_table(dataset, user, len(split.history(user)))
-    # z (day 4) is held out; the rest, newest first.
-    assert table["movie"].tolist() == ["x", "y", "x"]
-    assert table["rating"].tolist() == [3, 2, 1]
-    assert [str(d) for d in table["watched"]] == ["1970-01-04", "1970-01-03", "1970-01-02"]
 
 
 def test_user_mode_shows_history_and_top10_for_each_model(app):

@@ -19,7 +19,7 @@ LAYERS = {
              "recdemo.foldin", "recdemo.embedding_map", "recdemo.recipes", "recdemo.segments",
              "recdemo.scoring", "recdemo.recommendation"),
     "data": ("recdemo.dataset", "recdemo.movielens", "recdemo.custom", "recdemo.sequences",
-             "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw"),
+             "recdemo.data", "recdemo.catalogue", "recdemo.powerlaw", "recdemo.watches"),
     "split": ("recdemo.split",),
     "models": ("recdemo.models", "recdemo.recommend", "recdemo.attribution", "recdemo.attention",
                "recdemo.insights", "recdemo.disagreement"),
