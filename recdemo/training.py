@@ -21,7 +21,7 @@ from recdemo import RecdemoError
 from recdemo.callbacks import EpochLog, RankingValidation
 from recdemo.dataset import Dataset
 from recdemo.distributed import local_batches, process_count
-from recdemo.epochs import EpochBatches, Resample, padded_to_batches, take_rows
+from recdemo.epochs import EpochBatches, Resample, padded_to_batches, per_position, take_rows
 from recdemo.models import build_model
 from recdemo.models.base import RetrievalModel
 from recdemo.recommend import Recommender
@@ -114,7 +114,8 @@ def fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConf
 
 def _evaluate(model: RetrievalModel, x, y, weights) -> float:
     """The objective's loss on examples padded to whole `_EVAL_BATCH`es (this process's
-    share of each)."""
+    share of each), weighted as training batches are: the mean over the real positions."""
+    weights = per_position(weights, len(weights), float(weights.sum()))
     x, y, weights = take_rows(local_batches(np.arange(len(weights)), _EVAL_BATCH), x, y, weights)
     return model.evaluate(x, y, sample_weight=weights, verbose=0,
                           batch_size=_EVAL_BATCH // process_count())

@@ -4,6 +4,7 @@ length, padding cut away, the same batches from the same seed."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from model_contract import TINY, model_key_of, tiny_model
 
 from recdemo.epochs import EpochBatches, bucket_lengths, bucketed_batches
@@ -39,14 +40,14 @@ def test_sequence_batches_keep_every_real_position_and_cut_only_padding(syntheti
         model = build_model(model_key_of(variant), dataset, **{**TINY[variant], "max_len": 20})
         batches = EpochBatches(model, split, 8, np.random.default_rng(0))
         x_all, y_all, w_all = model.training_examples(split, np.random.default_rng(0))
-        trained, cut = 0.0, 0
+        trained, cut = 0, 0
         for index in range(len(batches)):
             x, y, w = batches[index]
             query = x["query"] if isinstance(x, dict) else x
             assert query.shape[1] == w.shape[1] in (8, 16, 20)
             cut += 20 - w.shape[1]
-            trained += float(w.sum())
-        assert trained == float(w_all.sum())  # nothing real lost, nothing counted twice
+            trained += int(np.count_nonzero(w))
+        assert trained == np.count_nonzero(w_all)  # nothing real lost, nothing counted twice
         assert cut > 0  # short rows were cut shorter
 
 
@@ -56,15 +57,28 @@ def test_non_sequence_examples_are_the_padded_shuffled_rows(synthetic_data):
     batches = EpochBatches(model, split, 16, np.random.default_rng(0))
     _, y_all, w_all = model.training_examples(split, np.random.default_rng(0))
     weights = np.concatenate([batches[i][2] for i in range(len(batches))])
-    assert len(weights) == len(batches) * 16 and weights.sum() == w_all.sum()
+    assert len(weights) == len(batches) * 16
+    assert np.count_nonzero(weights) == np.count_nonzero(w_all)
 
 
-def test_mostly_full_rows_stay_in_mixed_batches(synthetic_data):
-    """Below the padding threshold batches are not regrouped by length (on MovieLens-100k
-    that regrouping cost test quality), so every batch keeps the full window."""
+def test_every_real_position_weighs_the_same_in_every_batch(synthetic_data):
+    """Keras divides each batch's weighted loss sum by its rows x positions: the batches'
+    weights must make that the mean over the epoch's real positions, whatever the bucket
+    sizes and padding (a NumPy reference over random per-position losses)."""
     dataset, split = synthetic_data
-    model = tiny_model("gru4rec", dataset)  # max_len 6: windows of 8-16 items are mostly full
-    _, _, w_all = model.training_examples(split, np.random.default_rng(0))
-    assert 1 - np.count_nonzero(w_all) / w_all.size < 0.5
-    batches = EpochBatches(model, split, 8, np.random.default_rng(0))
-    assert {batches[i][2].shape[1] for i in range(len(batches))} == {6}
+    rng = np.random.default_rng(3)
+    for key, batch_size in (("gru4rec", 8), ("sasrec", 8), ("two_tower", 16)):
+        model = tiny_model(key, dataset)
+        batches = EpochBatches(model, split, batch_size, np.random.default_rng(0))
+        x_all, y_all, w_all = model.training_examples(split, np.random.default_rng(0))
+        batch_means, per_weight, losses = [], set(), []
+        for index in range(len(batches)):
+            _, _, w = batches[index]
+            values = rng.random(w.shape)  # any per-position loss
+            batch_means.append((values * w).sum() / w.size)  # sum_over_batch_size
+            per_weight.update(np.round(w[w > 0] / (w[0].size if w.ndim == 2 else 1), 6))
+            losses.append(values[w > 0])
+        # Keras' epoch loss: the mean of the batch losses (every batch has the same rows).
+        expected = np.concatenate(losses).mean()
+        assert np.mean(batch_means) == pytest.approx(expected, rel=1e-5), key
+        assert len(per_weight) == 1, key  # one weight for every real position

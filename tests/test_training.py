@@ -9,6 +9,7 @@ import pytest
 from model_contract import TINY
 
 from recdemo import artifacts
+from recdemo.epochs import per_position
 from recdemo.metrics import ranking_metrics
 from recdemo.models import MODELS
 from recdemo.provenance import git_state
@@ -135,6 +136,7 @@ def test_validation_loss_from_the_ranking_pass_equals_keras_evaluate(synthetic_d
     model = tiny_model(model_key, dataset)
     model.compile_for_training(1e-3)
     x, y, w = model.validation_examples(split, np.random.default_rng(0))
+    w = per_position(w, len(w), float(w.sum()))  # as the trainer weighs them
     expected = model.evaluate(x, y, sample_weight=w, batch_size=len(y), verbose=0)
     _, loss = evaluate_with_loss(Recommender(model, dataset, split), "valid")
     assert loss == pytest.approx(expected, rel=1e-4)

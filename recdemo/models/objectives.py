@@ -32,6 +32,12 @@ def split_inputs(inputs) -> tuple:
     return inputs, None
 
 
+# Every loss divides its weighted sum by the batch's size (rows x positions), never by the
+# batch's own weight: the batches' sample weights (`recdemo.epochs.per_position`) give every
+# real position the same weight in every batch, so a batch of short rows (a length bucket, a
+# batch with much padding) does not weigh each of its positions more.
+REDUCTION = "sum_over_batch_size"
+
 # Names an objective was saved under before it got its one name.
 ALIASES = {"ce": "softmax"}
 
@@ -101,7 +107,7 @@ class CatalogueSoftmax(Objective):
 
     def loss(self) -> keras.losses.Loss:
         """The predicted per-example cross-entropy, weighted (padding weighs 0)."""
-        return TargetLoss(reduction="mean_with_sample_weight", name="catalogue_softmax")
+        return TargetLoss(reduction=REDUCTION, name="catalogue_softmax")
 
     def predictions(self, outputs, item_table, extra):
         """`(batch[, positions])` cross-entropy of each target against the whole catalogue."""
@@ -125,7 +131,7 @@ class SampledBCE(Objective):
     def loss(self) -> keras.losses.Loss:
         """Binary cross-entropy on logits, weighted."""
         return keras.losses.BinaryCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
+            from_logits=True, reduction=REDUCTION)
 
     def predictions(self, outputs, item_table, extra):
         """`(..., 2)` logits of the positive and the negative item."""
@@ -146,7 +152,7 @@ class RatingMSE(Objective):
 
     def loss(self) -> keras.losses.Loss:
         """Mean squared error, weighted."""
-        return keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")
+        return keras.losses.MeanSquaredError(reduction=REDUCTION)
 
     def predictions(self, outputs, item_table, extra):
         """`(batch,)` predicted ratings."""

@@ -10,7 +10,7 @@ import numpy as np
 from keras import ops
 from scipy.special import logsumexp
 
-from recdemo.models.objectives import Objective
+from recdemo.models.objectives import REDUCTION, Objective
 from recdemo.validation import check_choice, check_int
 
 # A finite "minus infinity" for masked logits (an infinite one would make 0 * inf = NaN in
@@ -100,7 +100,7 @@ class SampledSoftmax(keras.layers.Layer, Objective):
     def loss(self) -> keras.losses.Loss:
         """Cross-entropy with the target at candidate 0, weighted (padding weighs 0)."""
         return keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight")
+            from_logits=True, reduction=REDUCTION)
 
     def predictions(self, outputs, item_table, extra):
         """`(batch, [positions,] 1 + num_negatives)` corrected logits: the target first, then
