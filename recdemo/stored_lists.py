@@ -151,9 +151,10 @@ def read(folder: str | Path, dataset) -> StoredLists | None:
                         for name in _ARRAYS if name != "users")
     except (OSError, ValueError, KeyError) as exc:
         raise RecdemoError(f"Unreadable stored lists {path}: {exc}.") from None
-    ids = arrays["ids"]
-    if (not shapes_ok or ids.max(initial=-1) >= dataset.num_items
-            or arrays["rests_on"].max(initial=-1) >= dataset.num_items):
+    movies = dataset.movies.index.to_numpy()
+    named = np.concatenate([arrays["ids"].ravel(), arrays["rests_on"].ravel()]) if shapes_ok \
+        else np.array([])
+    if not shapes_ok or not np.isin(named[named >= 0], movies).all():
         raise RecdemoError(f"Malformed stored lists {path}: ids outside the catalogue.")
     if checksums != dataset.file_checksums():
         return None

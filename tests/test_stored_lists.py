@@ -109,6 +109,10 @@ def test_a_malformed_lists_file_is_one_clear_error(synthetic_data, tmp_path):
     (tmp_path / stored_lists.FILE).write_bytes(stored_lists.to_bytes(arrays))
     with pytest.raises(RecdemoError, match="outside the catalogue"):
         stored_lists.read(tmp_path, dataset)
+    arrays["ids"] = np.zeros((1, stored_lists.K), int)  # the padding id: in range, not a movie
+    (tmp_path / stored_lists.FILE).write_bytes(stored_lists.to_bytes(arrays))
+    with pytest.raises(RecdemoError, match="outside the catalogue"):
+        stored_lists.read(tmp_path, dataset)
     (tmp_path / stored_lists.FILE).write_bytes(b"not a zip")
     with pytest.raises(RecdemoError, match="Unreadable stored lists"):
         stored_lists.read(tmp_path, dataset)
