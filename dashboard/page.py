@@ -88,11 +88,15 @@ class PageContext:
                                    self.dataset.num_items)
 
     @functools.cached_property
+    def catalogue(self) -> np.ndarray:
+        """`(num_items,)` bool: the ids that are movies (what every model may recommend)."""
+        return catalogue_mask(self.dataset, self.dataset.num_items)
+
+    @functools.cached_property
     def most_popular_ids(self) -> list[int]:
         """The most-popular reference list for this view."""
-        catalogue = catalogue_mask(self.dataset, self.dataset.num_items)
         seen = self.history if st.session_state.exclude_seen else []
-        return insights.most_popular_top_k(self.counts, catalogue, seen, state.K,
+        return insights.most_popular_top_k(self.counts, self.catalogue, seen, state.K,
                                            self.candidates)
 
 

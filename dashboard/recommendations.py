@@ -12,7 +12,6 @@ from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
 from recdemo import attention, attribution, insights, slides
-from recdemo.dataset import catalogue_mask
 from recdemo.models import DISPLAY_NAMES, card
 
 # Agreement level (`insights.agreement_level`): 3 in every model's list, 2 in more than one.
@@ -43,8 +42,7 @@ def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
         st.warning("No movie matches these filters.")
         return
     ids = [r.movie_id for r in recs]
-    percentiles = insights.popularity_percentiles(
-        page.counts, catalogue_mask(page.dataset, page.dataset.num_items))
+    percentiles = insights.popularity_percentiles(page.counts, page.catalogue)
     compact = st.session_state.get("present", False)
     # Presenter mode: the heading and the badges share one line.
     heading = f"#### Top {K} from {DISPLAY_NAMES[key]} " if compact else ""

@@ -66,16 +66,34 @@ def _cached_recommender(version_folder: str, dataset_name: str, digest: str):
     return recommender_from_folder(version_folder, dataset, split)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _verified(version_folder: str, dataset_name: str, digest: str) -> dict:
+    # Hashing every file of every artifact on each rerun would be work repeated for nothing:
+    # a version folder never changes, and a new one has a new manifest digest.
+    manifest = artifacts.verify(version_folder)
+    artifacts.check_trained_on(version_folder, cached_data(dataset_name)[0])
+    return manifest
+
+
+def verified(folder: str, dataset_name: str) -> dict:
+    """The manifest of the artifact at `folder`, once its files match it and it was trained
+    on this data (checked once per artifact version, no model loaded).
+
+    Raises:
+        RecdemoError: a missing, corrupted or incomplete artifact, or one from other data.
+    """
+    version, digest = version_of(folder)
+    return _verified(version, dataset_name, digest)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _cached_lists(version_folder: str, dataset_name: str, digest: str):
     from recdemo import stored_lists  # NumPy only: no model code
 
-    dataset = cached_data(dataset_name)[0]
     # The whole artifact, weights included: a list is shown only for a model that can serve.
-    if artifacts.LISTS_FILE not in artifacts.verify(version_folder):
+    if artifacts.LISTS_FILE not in _verified(version_folder, dataset_name, digest):
         return None
-    artifacts.check_trained_on(version_folder, dataset)
-    return stored_lists.read(version_folder, dataset)
+    return stored_lists.read(version_folder, cached_data(dataset_name)[0])
 
 
 def stored_lists(folder: str, dataset_name: str):
@@ -194,9 +212,7 @@ class Models:
         trained on other data, without loading any (no Keras import)."""
         for key in offered_models(self.dataset_name):
             try:
-                version = artifacts.resolve(served_folder(key))
-                artifacts.verify(version)
-                artifacts.check_trained_on(version, cached_data(self.dataset_name)[0])
+                verified(served_folder(key), self.dataset_name)
             except RecdemoError as exc:
                 self.errors.setdefault(key, str(exc))
 

@@ -13,17 +13,13 @@ import numpy as np
 from recdemo.models.padding import bucket_lengths, pad_right
 
 
-def has_attention(recommender) -> bool:
-    """Whether the model exposes attention weights (SASRec)."""
-    return hasattr(recommender.model, "attention_weights")
-
-
 def history_attention(recommender, history: np.ndarray) -> np.ndarray:
     """`(num_blocks, len(kept))` weights of the last position over the kept history (its most
     recent `max_len` movies, oldest first), averaged over heads; each row sums to 1.
 
     Args:
-        recommender: a `Recommender` whose model `has_attention`.
+        recommender: a `Recommender` whose model has `attention_weights` (its card's
+            `attention`).
         history: the validated history, oldest first.
     """
     model = recommender.model

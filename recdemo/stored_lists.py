@@ -2,7 +2,7 @@
 
 A presenter opens the app and the list should be there. Serving it live means importing Keras
 and JAX and building the model first, over a second on this machine before the first list can
-show. So when an artifact is saved, the one inference path (`Recommender.recommend_many` and
+show. So when an artifact is saved, the one inference path (`Recommender.recommend` and
 `attribution.leave_one_out`) is run once for every user of its split, in the view a link opens
 by default (the user's whole history, watched movies excluded, no genre filter), and its output
 is kept in `lists.npz` beside the weights, under the artifact's manifest. The dashboard reads a
@@ -28,7 +28,6 @@ from recdemo.recommendation import Recommendation
 if TYPE_CHECKING:
     from recdemo.recommend import Recommender
 
-FILE = "lists.npz"
 K = 10
 # Above this many users the lists are not stored: the leave-one-out pass costs ~30-60 ms a user
 # on this machine's CPU, and a view is computed live anyway once the model has loaded.
@@ -140,7 +139,7 @@ def read(folder: str | Path, dataset) -> StoredLists | None:
     Raises:
         RecdemoError: the file is not a well-formed `lists.npz`.
     """
-    path = Path(folder) / FILE
+    path = Path(folder) / artifacts.LISTS_FILE
     if not path.is_file():
         return None
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from model_contract import tiny_model
 
-from recdemo.attention import has_attention, history_attention
+from recdemo.attention import history_attention
+from recdemo.models import card
 from recdemo.recommend import Recommender
 
 
@@ -62,8 +63,7 @@ def test_history_attention_covers_the_kept_history_oldest_first(synthetic_data):
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
     direct = np.asarray(model.attention_weights(history[None, -6:].astype(np.int32)))
     np.testing.assert_allclose(weights, direct[0].mean(axis=1), atol=1e-6)
-    assert has_attention(recommender)
-    assert not has_attention(Recommender(tiny_model("gru4rec", dataset), dataset, split))
+    assert card("sasrec").attention and not card("gru4rec").attention
 
 
 def test_most_attended_lists_the_heaviest_watches_with_their_recency():

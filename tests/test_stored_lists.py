@@ -106,14 +106,14 @@ def test_a_malformed_lists_file_is_one_clear_error(synthetic_data, tmp_path):
     arrays.update({name: np.zeros((1, stored_lists.K)) for name in
                    ("scores", "probabilities", "rests_on", "score_change", "rank",
                     "rank_without")})
-    (tmp_path / stored_lists.FILE).write_bytes(stored_lists.to_bytes(arrays))
+    (tmp_path / artifacts.LISTS_FILE).write_bytes(stored_lists.to_bytes(arrays))
     with pytest.raises(RecdemoError, match="outside the catalogue"):
         stored_lists.read(tmp_path, dataset)
     arrays["ids"] = np.zeros((1, stored_lists.K), int)  # the padding id: in range, not a movie
-    (tmp_path / stored_lists.FILE).write_bytes(stored_lists.to_bytes(arrays))
+    (tmp_path / artifacts.LISTS_FILE).write_bytes(stored_lists.to_bytes(arrays))
     with pytest.raises(RecdemoError, match="outside the catalogue"):
         stored_lists.read(tmp_path, dataset)
-    (tmp_path / stored_lists.FILE).write_bytes(b"not a zip")
+    (tmp_path / artifacts.LISTS_FILE).write_bytes(b"not a zip")
     with pytest.raises(RecdemoError, match="Unreadable stored lists"):
         stored_lists.read(tmp_path, dataset)
 
