@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts
 from dashboard.agreement_view import agreement_over_users, movie_standing
+from dashboard.clickable_grid import clickable_grid
 from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
-from recdemo import attention, attribution, insights, slides
+from recdemo import attention, attribution, compare_grid, insights, slides
 from recdemo.models import DISPLAY_NAMES, card
-
-# Agreement level (`insights.agreement_level`): 3 in every model's list, 2 in more than one.
-AGREEMENT_COLOURS = {3: "rgba(34, 160, 90, 0.30)", 2: "rgba(240, 170, 40, 0.30)"}
-HELD_OUT_COLOUR = "rgba(60, 130, 240, 0.45)"
 
 
 def change_markers(model_key: str, context, ids: list[int]) -> dict[int, str]:
@@ -159,45 +155,31 @@ def promote(movie_id: int, current_history: list[int]) -> None:
 
 
 def compare_view(lists: dict[str, list], page) -> None:
-    """One compact grid: agreement coloured, the held-out movie highlighted."""
+    """One compact grid: agreement coloured, the held-out movie highlighted once revealed;
+    clicking a cell shows where its movie stands under each model."""
     ids = {DISPLAY_NAMES[key]: [r.movie_id for r in recs] for key, recs in lists.items()}
     ids["Most popular"] = page.most_popular_ids
-    frame = slides.grid_frame(ids, page.dataset.movies["title"])
-    votes = insights.agreement({k: ids[DISPLAY_NAMES[k]] for k in lists})
-    level = {movie: insights.agreement_level(n, len(lists)) for movie, n in votes.items()}
-    held_out = page.held_out
-
-    def colour(column: pd.Series) -> list[str]:
-        styles = []
-        if column.name == "rank":
-            return [""] * len(column)
-        for movie in ids[column.name][: len(column)]:
-            if movie == held_out:
-                styles.append(f"background-color: {HELD_OUT_COLOUR}; font-weight: 700")
-            elif column.name != "Most popular" and level.get(movie, 0):
-                styles.append(f"background-color: {AGREEMENT_COLOURS[level[movie]]}")
-            else:
-                styles.append("")
-        return styles + [""] * (len(column) - len(styles))
-
-    # A static table, not `st.dataframe`: long titles wrap instead of being cut, and it is
-    # drawn with the page (the canvas grid showed a placeholder for over a second).
-    st.table(frame.style.apply(colour), border="horizontal", hide_index=True)
-    overlap = ", ".join(f"{DISPLAY_NAMES[a]} & {DISPLAY_NAMES[b]}: {n}"
-                        for (a, b), n in insights.overlaps(
-                            {k: ids[DISPLAY_NAMES[k]] for k in lists}).items())
-    in_all = sum(1 for v in votes.values() if v == len(lists))
+    models = [DISPLAY_NAMES[key] for key in lists]
+    table = compare_grid.frame(ids, page.dataset.movies["title"])
+    shades = compare_grid.shades(ids, models, page.held_out)
+    shown = list(dict.fromkeys(m for movie_ids in ids.values() for m in movie_ids))
+    clicked = st.session_state.pop("grid_clicked", None)
+    if type(clicked) is int and clicked in shown:  # from the browser: only a movie shown
+        st.session_state.grid_movie = clicked
+    selected = st.session_state.get("grid_movie")
+    clickable_grid(compare_grid.html(table, ids, shades, selected if selected in shown else None),
+                   key="compare_grid", clicked_key="grid_clicked")
+    model_ids = {name: ids[name] for name in models}
+    overlap = ", ".join(f"{a} & {b}: {n}" for (a, b), n in insights.overlaps(model_ids).items())
+    in_all = sum(1 for n in insights.agreement(model_ids).values() if n == len(models))
     legend = ":green-badge[in every list] :orange-badge[in more than one]"
-    if held_out is not None:
+    if page.held_out in shown:
         legend += " :blue-badge[the held-out movie]"
-    st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}.")
+    st.markdown(f"{legend} — shared movies: {overlap}; in every list: {in_all}. "
+                "Click a movie to see where it stands under each model.")
     title = f"Top {K} from every model for {who_text(page, protocol=False)}"
-    shades = pd.DataFrame({name: [-1 if m == held_out else
-                                  (0 if name == "Most popular" else level.get(m, 0))
-                                  for m in movie_ids] for name, movie_ids in ids.items()})
-    export_buttons("grid", title, page, frame, lambda title, sub: slides.table_chart(
-        frame, title, sub, shades, cell_width=240))
-    shown = list(dict.fromkeys(m for key in lists for m in ids[DISPLAY_NAMES[key]]))
+    export_buttons("grid", title, page, table, lambda title, sub: slides.table_chart(
+        table, title, sub, shades, cell_width=240))
     movie_standing(page, shown)
     agreement_over_users(page, list(lists))
 

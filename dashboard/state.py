@@ -24,6 +24,7 @@ K = 10
 MAX_HISTORY = 50
 DEFAULT_DATASET = "ml-100k"
 DEFAULT_MODEL = "sasrec"
+PREFETCH_AFTER_S = 1.0
 # Short labels: all five fit without a scroll arrow at 1280 px.
 TABS = ("Top 10", "Similar movies", "Quality", "Embedding map", "Retrain")
 
@@ -229,8 +230,8 @@ def _prefetch_started() -> set:
 
 def prefetch(dataset_name: str, first: str) -> None:
     """Once per server process and dataset, load every shipped model in a background thread,
-    `first` first, while the browser draws the first view (a session that needs a model
-    meanwhile waits on the same cache entry, never computes it twice)."""
+    `first` first, starting `PREFETCH_AFTER_S` after the first view was sent (a session that
+    needs a model before then loads it itself; the thread then finds it cached)."""
     started = _prefetch_started()
     if dataset_name in started:
         return
@@ -245,7 +246,10 @@ def prefetch(dataset_name: str, first: str) -> None:
             except RecdemoError:
                 pass  # reported by the page that asks for it
 
-    thread = threading.Thread(target=load_all, name="recdemo-prefetch", daemon=True)
+    # Later, not at once: importing Keras and JAX takes a core and the interpreter for over a
+    # second, and the browser needs both to fetch its scripts and draw the view just sent.
+    thread = threading.Timer(PREFETCH_AFTER_S, load_all)
+    thread.name, thread.daemon = "recdemo-prefetch", True
     add_script_run_ctx(thread, get_script_run_ctx())
     thread.start()
 

@@ -53,17 +53,6 @@ def list_frame(items: list, movies: pd.DataFrame, reasons: dict | None) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def grid_frame(columns: dict[str, list[int]], titles: pd.Series) -> pd.DataFrame:
-    """The compare grid: a `rank` column, then one column of titles per list (`columns`: name
-    -> movie ids, best first; a shorter list leaves empty cells). Titles lose their release
-    year, so that four title columns fit a projector-width grid."""
-    short = titles.str.replace(r"\s*\(\d{4}\)\s*$", "", regex=True)
-    frame = pd.DataFrame({name: pd.Series([short[m] for m in ids], dtype="object")
-                          for name, ids in columns.items()})
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    return frame
-
-
 def list_chart(frame: pd.DataFrame, title: str, subtitle_text: str,
                held_out: int | None = None) -> alt.Chart:
     """The top 10 as horizontal bars of the model's probability, rank 1 on top."""

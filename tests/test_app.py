@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import streamlit as st
 from conftest import ROOT
 from html_cells import TableCells
 from streamlit.testing.v1 import AppTest
 
+from dashboard import state
 from recdemo import artifacts
 
 APP = str(ROOT / "dashboard" / "app.py")  # the page script `streamlit_app.app` serves
@@ -26,6 +28,9 @@ def app(real_data, tmp_path, monkeypatch):
     monkeypatch.setenv("RECDEMO_RUNS_DIR", str(tmp_path / "runs"))
     st.cache_resource.clear()
     st.cache_data.clear()
+    # No background loading: each test's pages load what they show, and nothing loads
+    # behind the next test's back (`test_prefetch_*` checks the prefetch itself).
+    monkeypatch.setattr(state, "prefetch", lambda *args: None)
 
     def start(**query):
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -41,6 +46,15 @@ def settle(at):
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def compare_grid(at) -> pd.DataFrame:
+    """The compare grid's cells as drawn (one column per list, `rank` first)."""
+    [element] = at.get("bidi_component")
+    cells = TableCells()
+    cells.feed(json.loads(element.proto.json)["html"])
+    header, *rows = cells.rows
+    return pd.DataFrame(rows, columns=header)
 
 
 def top_titles(at) -> list[str]:
@@ -129,10 +143,10 @@ def test_show_me_a_hit_and_the_held_out_reveal(app):
     assert "held-out movie]" not in page_text(at)
     at.radio(key="model").set_value("compare")
     settle(at)
-    assert "held-out movie]" not in page_text(at)
+    assert "held-out movie]" not in page_text(at) and "held-out" not in _grid_html(at)
     at.toggle(key="reveal").set_value(True)
     settle(at)
-    assert "the held-out movie]" in page_text(at)
+    assert "the held-out movie]" in page_text(at) and "held-out" in _grid_html(at)
     assert at.query_params["reveal"] == "1"
     at.radio(key="model").set_value("sasrec")
     settle(at)
@@ -205,9 +219,17 @@ def test_quality_by_segment_and_a_click_to_an_example_user(app, real_data):
     assert len(top_titles(at)) == 10
 
 
+def _grid_html(at) -> str:
+    return json.loads(at.get("bidi_component")[0].proto.json)["html"]
+
+
+def _grid_ids(at) -> list[int]:
+    return [int(part.split("'")[0]) for part in _grid_html(at).split("data-movie='")[1:]]
+
+
 def test_a_grid_movie_s_standing_and_agreement_over_all_users(app):
     at = app(model="compare", user="7")
-    grid = [t.value for t in at.table if "Most popular" in t.value.columns][0]
+    grid = compare_grid(at)
     first = grid["SASRec"].iloc[0]
     movie = [m for m in at.selectbox(key="grid_movie").options
              if m.startswith(first)][0]
@@ -215,6 +237,18 @@ def test_a_grid_movie_s_standing_and_agreement_over_all_users(app):
     settle(at)
     said = [m.value for m in at.markdown if "**SASRec**: rank" in m.value][0]
     assert "**SASRec**: rank 1 ·" in said and said.count("rank") == 3
+    chosen = at.selectbox(key="grid_movie").value
+    assert "selected" in _grid_html(at).split(f"data-movie='{chosen}'")[0].rsplit("<td", 1)[1]
+    # A click on a cell (the component's callback stores the id) picks that movie; an id
+    # that is not in the grid, or not an id, changes nothing.
+    popular = _grid_ids(at)[-1]
+    for sent, expected in ((popular, popular), (999_999, popular), ("1", popular),
+                           (True, popular)):
+        at.session_state["grid_clicked"] = sent
+        settle(at)
+        assert at.selectbox(key="grid_movie").value == expected
+    said = [m.value for m in at.markdown if "**SASRec**: rank" in m.value][0]
+    assert said.count("rank") == 3 or "not a candidate" in said
     assert not any(d for d in at.get("arrow_vega_lite_chart"))  # closed: nothing computed
     at.session_state["agreement"] = True  # the presenter opens the expander
     settle(at)
@@ -339,7 +373,7 @@ def test_the_retrain_form_quotes_this_servers_measured_epochs(app, tmp_path):
 
 def test_compare_mode_is_one_rank_by_model_grid(app):
     at = app(model="compare", user="3")
-    grid = [t.value for t in at.table if "Most popular" in t.value.columns][0]
+    grid = compare_grid(at)
     assert list(grid.columns) == ["rank", "Two-tower", "GRU4Rec", "SASRec", "Most popular"]
     assert len(grid) == 10 and grid.notna().all().all()
     assert any("shared movies" in m.value for m in at.markdown)
@@ -738,6 +772,30 @@ def test_serving_a_retrained_model_keeps_the_page_consistent(app, tmp_path):
 
 
 
+def test_prefetch_loads_the_model_on_screen_first_once_the_view_is_drawn(monkeypatch):
+    """The first server view starts loading every offered model, the one on screen first, but
+    only after `PREFETCH_AFTER_S`; a later view does not start it again."""
+    import threading
+    import time
+
+    st.cache_resource.clear()
+    loaded = []
+    monkeypatch.setattr(state, "PREFETCH_AFTER_S", 0.4)
+    monkeypatch.setattr(state, "offered_models", lambda name: ["two_tower", "gru4rec", "sasrec"])
+    monkeypatch.setattr(state, "recommender", lambda folder, name: loaded.append(
+        (Path(folder).name, name)))
+    started = time.perf_counter()
+    state.prefetch("ml-100k", "sasrec")
+    assert loaded == []  # nothing competes with the browser drawing the view just sent
+    state.prefetch("ml-100k", "gru4rec")
+    for thread in threading.enumerate():
+        if thread.name == "recdemo-prefetch":
+            thread.join(timeout=30)
+    assert time.perf_counter() - started >= 0.4
+    assert loaded == [("sasrec", "ml-100k"), ("two_tower", "ml-100k"), ("gru4rec", "ml-100k")]
+    st.cache_resource.clear()
+
+
 def test_a_users_first_list_needs_no_model_and_is_what_the_model_serves(app, monkeypatch):
     """The default view comes from the lists stored with the artifact, without loading a
     model; the same page computed by the model shows the same rows, reasons included; any
@@ -746,7 +804,6 @@ def test_a_users_first_list_needs_no_model_and_is_what_the_model_serves(app, mon
 
     loads = []
     real_loader = state._cached_recommender
-    monkeypatch.setattr(state, "prefetch", lambda *args: None)
     monkeypatch.setattr(state, "_cached_recommender",
                         lambda *args: loads.append(args) or real_loader(*args))
     stored = top_titles(app(user="7", model="gru4rec"))

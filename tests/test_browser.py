@@ -148,7 +148,7 @@ def test_a_presenter_session(served_app, browser):
 FITS_720P = """() => {
   const rows = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
     .filter(e => /^10\\. /.test(e.innerText));
-  const grid = document.querySelector('[data-testid="stTable"]');
+  const grid = document.querySelector('.st-key-compare_grid');
   const last = rows.length ? rows[0] : grid;
   return last ? last.getBoundingClientRect().bottom : null;
 }"""
@@ -188,3 +188,20 @@ def test_the_slide_button_downloads_the_titled_png(served_app, browser):
     data = Path(path).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert download.value.suggested_filename.startswith("recdemo-ml-100k-Top-10-from-every")
+
+
+def test_clicking_a_grid_cell_shows_where_that_movie_stands(served_app, browser):
+    url, _ = served_app
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{url}/?user=410&model=compare")
+    _idle(page)
+    cell = page.locator("td.movie").nth(6)  # Playwright's CSS reaches into the shadow root
+    title = cell.inner_text()
+    cell.click()
+    _idle(page)
+    standing = page.get_by_text(re.compile(r"^Two-tower: rank \d+|^Two-tower: not a candidate"))
+    standing.wait_for(timeout=60_000)
+    assert "rank" in standing.inner_text() and "SASRec" in standing.inner_text()
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Where does a movie")
+    assert title in picker.locator("input").input_value()
+    assert "selected" in page.locator("td.movie").nth(6).get_attribute("class")

@@ -28,7 +28,7 @@ LAYERS = {
     "artifacts": ("recdemo.artifacts", "recdemo.provenance"),
     "serving": ("recdemo.serving", "recdemo.experiment", "recdemo.retrain", "recdemo.report",
                 "recdemo.batchfile",
-                "recdemo.slides", "recdemo.stored_lists",
+                "recdemo.slides", "recdemo.compare_grid", "recdemo.stored_lists",
                 "recdemo.scale"),
     "entry points": ("recdemo.cli", "recdemo.__main__", "recdemo.bench", "recdemo.benchmark",
                      "dashboard", "streamlit_app"),

@@ -74,14 +74,3 @@ def test_a_table_slide_shades_agreement_and_the_held_out_movie():
     assert shade[("2", "GRU4Rec")] == slides.SHADES[3]
     assert shade[("1", "GRU4Rec")] == "transparent"
     assert _png_size(slides.png_bytes(chart))[0] > 800
-
-
-def test_the_grid_has_a_rank_column_and_year_free_titles_per_list():
-    titles = pd.Series({1: "Toy Story (1995)", 2: "Seven (Se7en) (1995)", 3: "1984 (1984)",
-                        4: "Film (1999) Remake"})
-    frame = slides.grid_frame({"A": [1, 2, 3], "Most popular": [4, 1]}, titles)
-    assert frame.columns.tolist() == ["rank", "A", "Most popular"]
-    assert frame["rank"].tolist() == [1, 2, 3]
-    assert frame["A"].tolist() == ["Toy Story", "Seven (Se7en)", "1984"]
-    assert frame["Most popular"].tolist()[:2] == ["Film (1999) Remake", "Toy Story"]
-    assert pd.isna(frame["Most popular"][2])
