@@ -98,3 +98,8 @@ def write_custom(folder: Path, fmt: str = "csv", titles: bool = True) -> Path:
         else:
             frame.to_csv(target / f"{name}.csv", index=False)
     return target
+
+
+# The smallest models the CLI trains in a second: one epoch of the quick preset.
+TINY_TRAINING = ["--preset", "quick", "--epochs", "1", "--embedding-dim", "8", "--max-len", "6",
+                 "--num-heads", "1"]

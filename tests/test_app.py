@@ -15,6 +15,7 @@ import streamlit as st
 from conftest import ROOT
 from html_cells import TableCells
 from streamlit.testing.v1 import AppTest
+from synthetic import TINY_TRAINING
 
 from dashboard import state
 from recdemo import artifacts
@@ -658,8 +659,7 @@ def test_ml1m_end_to_end_on_files_in_its_format(app, tmp_path, monkeypatch, caps
 
     write_ml1m(tmp_path / "data")
     root = tmp_path / "artifacts"
-    code = main(["train", "--dataset", "ml-1m", "--model", "all", "--preset", "quick",
-                 "--epochs", "1", "--embedding-dim", "8", "--max-len", "6", "--num-heads", "1",
+    code = main(["train", "--dataset", "ml-1m", "--model", "all", *TINY_TRAINING,
                  "--data-dir", str(tmp_path / "data"), "--out", str(root)])
     assert code == 0, capsys.readouterr().err
     monkeypatch.setenv("RECDEMO_DATA_DIR", str(tmp_path / "data"))
@@ -687,9 +687,8 @@ def test_custom_data_end_to_end_with_its_own_ids(app, tmp_path, monkeypatch, cap
 
     folder = write_custom(tmp_path)
     root = tmp_path / "artifacts"
-    code = main(["train", "--dataset", f"custom:{folder}", "--model", "all", "--preset",
-                 "quick", "--epochs", "1", "--embedding-dim", "8", "--max-len", "6",
-                 "--num-heads", "1", "--out", str(root)])
+    code = main(["train", "--dataset", f"custom:{folder}", "--model", "all", *TINY_TRAINING,
+                 "--out", str(root)])
     assert code == 0, capsys.readouterr().err
     monkeypatch.setenv("RECDEMO_CUSTOM_DATA", str(folder))
     monkeypatch.setenv("RECDEMO_ARTIFACTS_DIR", str(root))

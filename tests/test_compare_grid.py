@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pandas as pd
+from html_cells import TableCells
 
 from recdemo import compare_grid
 
@@ -35,29 +34,13 @@ def test_shades_count_models_only_and_mark_the_held_out_movie_only_when_given():
     assert (revealed[["A", "B"]] == hidden[["A", "B"]]).all().all()
 
 
-class _Cells(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.cells, self._open = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "td":
-            self._open = dict(attrs) | {"text": ""}
-
-    def handle_data(self, data):
-        if self._open is not None:
-            self._open["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "td":
-            self.cells.append(self._open)
-            self._open = None
-
-
 def _cells(markup: str) -> list[dict]:
-    parser = _Cells()
-    parser.feed(markup)
-    return parser.cells
+    """Each body cell's attributes and its text (`text`), row by row."""
+    table = TableCells()
+    table.feed(markup)
+    body = zip(table.rows[1:], table.attributes[1:])
+    return [dict(attributes, text=text) for texts, row in body
+            for attributes, text in zip(row, texts)]
 
 
 def test_each_title_cell_carries_its_movie_its_shade_and_the_selection():

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from synthetic import (
     NUM_MOVIES,
+    TINY_TRAINING,
     custom_item,
     custom_user,
     movie_title,
@@ -95,9 +96,7 @@ def test_a_folder_without_interactions_and_an_unlisted_name_are_refused(tmp_path
 def test_cli_trains_recommends_and_batches_with_the_original_ids(tmp_path, capsys):
     folder = write_custom(tmp_path)
     data, root = f"custom:{folder}", str(tmp_path / "artifacts")
-    code = main(["train", "--dataset", data, "--model", "all", "--preset", "quick",
-                 "--epochs", "1", "--embedding-dim", "8", "--max-len", "6", "--num-heads", "1",
-                 "--out", root])
+    code = main(["train", "--dataset", data, "--model", "all", *TINY_TRAINING, "--out", root])
     assert code == 0, capsys.readouterr().err
     assert "custom-shop" in capsys.readouterr().out
     for model in ("two_tower", "gru4rec", "sasrec"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic import synthetic_ratings
+from synthetic import TINY_TRAINING, synthetic_ratings
 
 from recdemo import RecdemoError
 from recdemo.cli import main
@@ -70,9 +70,7 @@ def test_a_malformed_file_is_one_line_naming_file_and_line(tmp_path, content, wh
 def test_cli_trains_serves_and_refuses_in_one_line(tmp_path, capsys):
     path = write_sequences(tmp_path)
     data, root = f"sequences:{path}", str(tmp_path / "artifacts")
-    code = main(["train", "--dataset", data, "--model", "sasrec", "--preset", "quick",
-                 "--epochs", "1", "--embedding-dim", "8", "--max-len", "6", "--num-heads", "1",
-                 "--out", root])
+    code = main(["train", "--dataset", data, "--model", "sasrec", *TINY_TRAINING, "--out", root])
     assert code == 0, capsys.readouterr().err
     assert (Path(root) / "sequences-shop" / "sasrec").is_dir()
     capsys.readouterr()

@@ -39,6 +39,7 @@ class RetrievalModel(keras.Model):
         sampler: where the sampled softmax draws negatives: `"uniform"` over items or in
             proportion to `"popularity"` (logQ-corrected either way).
         loss: the training objective, one of `LOSSES`.
+        dropout: the model's dropout rate (where it applies is the subclass's choice).
     """
 
     max_len = 0
@@ -50,12 +51,15 @@ class RetrievalModel(keras.Model):
     refits_on_validation = False
 
     def __init__(self, num_items: int, embedding_dim: int = 64, num_negatives: int = 100,
-                 sampler: str = "uniform", loss: str = "softmax", **kwargs):
+                 sampler: str = "uniform", loss: str = "softmax", dropout: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
         check_int("num_items", num_items, low=2)
         check_int("embedding_dim", embedding_dim, low=2)
         check_int("num_negatives", num_negatives)
         check_choice("sampler", sampler, SAMPLERS)
+        check_rate("dropout", dropout)
+        self.dropout = dropout
         loss = objectives.canonical(loss)
         check_choice("loss", loss, self.LOSSES)
         self.num_items = num_items
@@ -185,7 +189,7 @@ class RetrievalModel(keras.Model):
         """Hyperparameters only (the shared ones; subclasses add theirs)."""
         return {"num_items": self.num_items, "embedding_dim": self.embedding_dim,
                 "num_negatives": self.num_negatives, "sampler": self.sampler,
-                "loss": self.loss_type}
+                "loss": self.loss_type, "dropout": self.dropout}
 
 
 class SequenceModel(RetrievalModel):
@@ -202,11 +206,9 @@ class SequenceModel(RetrievalModel):
 
     def __init__(self, num_items: int, embedding_dim: int = 64, max_len: int = 200,
                  dropout: float = 0.2, **kwargs):
-        super().__init__(num_items, embedding_dim, **kwargs)
+        super().__init__(num_items, embedding_dim, dropout=dropout, **kwargs)
         check_int("max_len", max_len)
-        check_rate("dropout", dropout)
         self.max_len = max_len
-        self.dropout = dropout
 
     def sequence_outputs(self, items, training: bool = False):
         """`(batch, length, embedding_dim)` outputs; position t sees items 0..t only."""
@@ -241,5 +243,5 @@ class SequenceModel(RetrievalModel):
 
     def get_config(self) -> dict:
         """Hyperparameters only."""
-        return {**super().get_config(), "max_len": self.max_len, "dropout": self.dropout}
+        return {**super().get_config(), "max_len": self.max_len}
 

@@ -8,7 +8,7 @@ import numpy as np
 from recdemo.models import objectives
 from recdemo.models.base import RetrievalModel
 from recdemo.split import LeaveOneOutSplit
-from recdemo.validation import check_int, check_rate
+from recdemo.validation import check_int
 
 
 @keras.saving.register_keras_serializable(package="recdemo")
@@ -64,11 +64,9 @@ class TwoTower(RetrievalModel):
 
     def __init__(self, num_items: int, num_users: int, embedding_dim: int = 64,
                  dropout: float = 0.0, **kwargs):
-        super().__init__(num_items, embedding_dim, **kwargs)
+        super().__init__(num_items, embedding_dim, dropout=dropout, **kwargs)
         check_int("num_users", num_users)
-        check_rate("dropout", dropout)
         self.num_users = num_users
-        self.dropout = dropout
         self.user_embedding = keras.layers.Embedding(num_users, embedding_dim,
                                                      name="user_embedding")
         self.item_embedding = keras.layers.Embedding(num_items, embedding_dim,
@@ -125,7 +123,7 @@ class TwoTower(RetrievalModel):
 
     def get_config(self) -> dict:
         """Hyperparameters only."""
-        return {**super().get_config(), "num_users": self.num_users, "dropout": self.dropout}
+        return {**super().get_config(), "num_users": self.num_users}
 
     @classmethod
     def from_config(cls, config: dict):
