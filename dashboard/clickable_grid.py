@@ -19,7 +19,8 @@ td {padding: 0.3rem 0.5rem; border-bottom: 1px solid rgba(128, 128, 128, 0.2);
   overflow-wrap: anywhere;}
 th:first-child, td.rank {width: 2.6rem; text-align: right; opacity: 0.75;}
 td.movie {cursor: pointer;}
-td.movie:hover {box-shadow: inset 0 0 0 1px var(--st-primary-color);}
+td.movie:hover {background-image: linear-gradient(rgba(128, 128, 128, 0.18),
+  rgba(128, 128, 128, 0.18));}
 td.movie:focus-visible, td.selected {outline: none;
   box-shadow: inset 0 0 0 2px var(--st-primary-color);}
 td.every {background: rgba(34, 160, 90, 0.30);}
