@@ -69,11 +69,12 @@ def is_writer() -> bool:
 
 
 def local_value(value):
-    """A variable's value or an array as this process can read it: itself, or, when it spans
-    processes, this process's replica (the variables of data-parallel training are
-    replicated)."""
+    """A variable's value or an array on one device of this process: itself, or, when it is
+    replicated across devices or processes (the variables of data-parallel training), one
+    replica. Serving then runs each query on one device instead of on every replica."""
     value = getattr(value, "value", value)
-    if not getattr(value, "is_fully_addressable", True):
+    sharding = getattr(value, "sharding", None)
+    if sharding is not None and len(sharding.device_set) > 1 and sharding.is_fully_replicated:
         value = value.addressable_data(0)
     return value
 

@@ -134,13 +134,19 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
         warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup)
 
 
-def data_parallel() -> keras.distribution.DataParallel | None:
-    """Keras' `DataParallel` over every visible accelerator (or forced host device) when there
-    are several, else None: the batch is sharded across devices, the variables replicated, and
-    XLA inserts the gradient all-reduce. Across hosts (`recdemo.distributed`) the list holds
-    every process's devices and each process feeds its own share of every batch, hence no
-    automatic dataset sharding."""
+def data_parallel(batch_size: int) -> keras.distribution.DataParallel | None:
+    """Keras' `DataParallel` over every visible accelerator (or host device, one per core:
+    `recdemo.host_device_flags`) when there are several, else None: the batch is sharded
+    across devices, the variables replicated, and XLA inserts the gradient all-reduce. Across
+    hosts (`recdemo.distributed`) the list holds every process's devices and each process
+    feeds its own share of every batch, hence no automatic dataset sharding.
+
+    Host devices are only cores: a batch size they do not divide runs on the most of them
+    that divide it, rather than failing.
+    """
     devices = keras.distribution.list_devices()
+    if process_count() == 1 and all(d.lower().startswith("cpu") for d in devices):
+        devices = devices[: max(n for n in range(1, len(devices) + 1) if batch_size % n == 0)]
     if len(devices) < 2:
         return None
     return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
@@ -181,7 +187,7 @@ def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,
         The `TrainResult`, with the weights of the best validation NDCG@10 epoch restored.
     """
     config = config or TrainConfig()
-    distribution = data_parallel()
+    distribution = data_parallel(config.batch_size)
     devices = distribution.device_mesh.devices.size if distribution else 1
     if config.batch_size % devices:
         raise RecdemoError(f"The batch size ({config.batch_size}) must be a multiple of the "

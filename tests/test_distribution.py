@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
+import recdemo
 from recdemo import RecdemoError
 from recdemo.distributed import initialize_from_env, local_batches
 from recdemo.epochs import padded_to_batches
@@ -81,11 +82,14 @@ def test_two_processes_train_the_one_process_model_and_only_process_0_writes(syn
 
 
 @pytest.mark.slow
-def test_a_batch_that_does_not_split_across_devices_is_one_line(synthetic_dir, tmp_path):
-    done = _train(2, synthetic_dir, tmp_path, "--batch-size", "15")
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "error: The batch size (15) must be a multiple of the 2 devices it is split across."]
+def test_a_batch_that_does_not_split_across_host_devices_trains_on_one(synthetic_dir,
+                                                                      tmp_path):
+    """Host devices are cores: batches of 15 cannot split over 2, so the run uses one device
+    (an accelerator run refuses such a batch size in one line instead)."""
+    for devices in (2, 1):
+        done = _train(devices, synthetic_dir, tmp_path / str(devices), "--batch-size", "15")
+        assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(_curve(tmp_path / "2"), _curve(tmp_path / "1"))
 
 
 def test_padding_rows_weigh_nothing_and_fill_the_last_batch():
@@ -116,3 +120,37 @@ def test_an_incomplete_process_group_is_one_line(monkeypatch):
         initialize_from_env()
     monkeypatch.delenv("RECDEMO_COORDINATOR")
     assert initialize_from_env() is False
+
+
+@pytest.mark.parametrize(("environ", "cores", "expected"), [
+    ({}, 2, "--xla_force_host_platform_device_count=2"),
+    ({}, 32, "--xla_force_host_platform_device_count=8"),
+    ({}, 1, None),
+    ({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, 2,
+     "--xla_dump_to=/tmp/x --xla_force_host_platform_device_count=2"),
+    ({"XLA_FLAGS": "--xla_force_host_platform_device_count=3"}, 2, None),
+    ({"RECDEMO_NUM_PROCESSES": "2"}, 2, None),
+    ({"RECDEMO_HOST_DEVICES": "1"}, 2, None),
+    ({"RECDEMO_HOST_DEVICES": "3"}, 2, "--xla_force_host_platform_device_count=3"),
+])
+def test_one_host_device_per_core_unless_the_environment_chooses(environ, cores, expected):
+    assert recdemo.host_device_flags(environ, cores) == expected
+
+
+def test_a_new_process_trains_across_its_cores_and_falls_back_on_odd_batches():
+    """Without an override a process sees one CPU device per core (at most 8); a batch size
+    the devices do not divide runs on the most devices that divide it."""
+    code = ("import os, recdemo, jax\n"
+            "from recdemo.training import data_parallel\n"
+            "def used(batch):\n"
+            "    found = data_parallel(batch)\n"
+            "    return 1 if found is None else found.device_mesh.devices.size\n"
+            "print(jax.device_count(), used(64), used(63), used(2))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
+    for cores in (1, 2) if len(os.sched_getaffinity(0)) >= 2 else (1,):
+        done = subprocess.run(["taskset", "-c", ",".join(map(str, range(cores))), sys.executable,
+                               "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == (["1", "1", "1", "1"] if cores == 1
+                                       else ["2", "2", "1", "2"])
