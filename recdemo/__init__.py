@@ -21,35 +21,31 @@ if os.environ.get("RECDEMO_ALLOW_TENSORFLOW") != "1":
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ENV_HOST_DEVICES = "RECDEMO_HOST_DEVICES"
-MAX_HOST_DEVICES = 8
+MAX_HOST_DEVICES = 64
 _HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
 
-def host_device_flags(environ: dict, cores: int) -> str | None:
-    """The `XLA_FLAGS` value that shows JAX one CPU device per core (at most
-    `MAX_HOST_DEVICES`, or `RECDEMO_HOST_DEVICES`), or None to leave it as it is.
+def host_device_flags(environ: dict) -> str | None:
+    """The `XLA_FLAGS` value that shows JAX `RECDEMO_HOST_DEVICES` CPU devices (2 to
+    `MAX_HOST_DEVICES`), or None to leave it as it is.
 
-    XLA's CPU backend runs a step of models this small on one core, whatever the machine has;
-    as several host devices, Keras' `DataParallel` (`recdemo.training.data_parallel`) splits
-    each batch across the cores, with the one-device curve (`tests/test_distribution.py`).
-    Left alone: flags that already choose a device count, and multi-process runs
-    (`recdemo.distributed`), which lay out their own devices. Accelerators are unaffected.
+    XLA's CPU backend runs a step of models this small on one core; as several host devices,
+    Keras' `DataParallel` (`recdemo.training.data_parallel`) splits each batch across cores,
+    with the one-device curve (`tests/test_distribution.py`). It is not the default because
+    it paid for one case measured (SASRec on MovieLens-100k) and cost time in the others
+    (docs/performance.md). Left alone: flags that already choose a device count, and
+    multi-process runs (`recdemo.distributed`), which lay out their own devices.
     """
     flags = environ.get("XLA_FLAGS", "")
-    if _HOST_DEVICE_FLAG in flags or environ.get("RECDEMO_NUM_PROCESSES"):
+    wanted = environ.get(ENV_HOST_DEVICES, "").strip()
+    if (not wanted.isdigit() or int(wanted) < 2 or _HOST_DEVICE_FLAG in flags
+            or environ.get("RECDEMO_NUM_PROCESSES") or environ.get("RECDEMO_COORDINATOR")):
         return None
-    wanted = environ.get(ENV_HOST_DEVICES, "")
-    count = int(wanted) if wanted.isdigit() else min(cores, MAX_HOST_DEVICES)
-    if count < 2:
-        return None
-    return f"{flags} {_HOST_DEVICE_FLAG}={count}".strip()
+    return f"{flags} {_HOST_DEVICE_FLAG}={min(int(wanted), MAX_HOST_DEVICES)}".strip()
 
 
-if "jax" not in sys.modules:
-    _flags = host_device_flags(os.environ, len(os.sched_getaffinity(0))
-                               if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    if _flags is not None:
-        os.environ["XLA_FLAGS"] = _flags
+if "jax" not in sys.modules and (_flags := host_device_flags(os.environ)) is not None:
+    os.environ["XLA_FLAGS"] = _flags
 
 __version__ = "0.1.0"
 

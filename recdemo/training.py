@@ -135,11 +135,12 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
 
 
 def data_parallel(batch_size: int) -> keras.distribution.DataParallel | None:
-    """Keras' `DataParallel` over every visible accelerator (or host device, one per core:
-    `recdemo.host_device_flags`) when there are several, else None: the batch is sharded
-    across devices, the variables replicated, and XLA inserts the gradient all-reduce. Across
-    hosts (`recdemo.distributed`) the list holds every process's devices and each process
-    feeds its own share of every batch, hence no automatic dataset sharding.
+    """Keras' `DataParallel` over every visible accelerator (or CPU device asked for with
+    `RECDEMO_HOST_DEVICES`: `recdemo.host_device_flags`) when there are several, else None:
+    the batch is sharded across devices, the variables replicated, and XLA inserts the
+    gradient all-reduce. Across hosts (`recdemo.distributed`) the list holds every process's
+    devices and each process feeds its own share of every batch, hence no automatic dataset
+    sharding.
 
     Host devices are only cores: a batch size they do not divide runs on the most of them
     that divide it, rather than failing.

@@ -13,9 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["KERAS_BACKEND"] = "jax"  # before the first keras import, whatever the import order
-# The tests' models are tiny: one device trains them faster than several, here and in every
-# subprocess a test starts (tests/test_distribution.py checks the several-device default).
-os.environ.setdefault("RECDEMO_HOST_DEVICES", "1")
 
 import recdemo  # noqa: E402,F401,I001  (first: pins JAX, blocks TensorFlow)
 import keras  # noqa: E402,F401

@@ -122,35 +122,40 @@ def test_an_incomplete_process_group_is_one_line(monkeypatch):
     assert initialize_from_env() is False
 
 
-@pytest.mark.parametrize(("environ", "cores", "expected"), [
-    ({}, 2, "--xla_force_host_platform_device_count=2"),
-    ({}, 32, "--xla_force_host_platform_device_count=8"),
-    ({}, 1, None),
-    ({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, 2,
-     "--xla_dump_to=/tmp/x --xla_force_host_platform_device_count=2"),
-    ({"XLA_FLAGS": "--xla_force_host_platform_device_count=3"}, 2, None),
-    ({"RECDEMO_NUM_PROCESSES": "2"}, 2, None),
-    ({"RECDEMO_HOST_DEVICES": "1"}, 2, None),
-    ({"RECDEMO_HOST_DEVICES": "3"}, 2, "--xla_force_host_platform_device_count=3"),
+FLAG = "--xla_force_host_platform_device_count"
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, None),
+    ({"RECDEMO_HOST_DEVICES": "1"}, None),
+    ({"RECDEMO_HOST_DEVICES": "two"}, None),
+    ({"RECDEMO_HOST_DEVICES": "-2"}, None),
+    ({"RECDEMO_HOST_DEVICES": "2"}, f"{FLAG}=2"),
+    ({"RECDEMO_HOST_DEVICES": "100000"}, f"{FLAG}=64"),
+    ({"RECDEMO_HOST_DEVICES": "2", "XLA_FLAGS": "--xla_dump_to=/tmp/x"},
+     f"--xla_dump_to=/tmp/x {FLAG}=2"),
+    ({"RECDEMO_HOST_DEVICES": "2", "XLA_FLAGS": f"{FLAG}=3"}, None),
+    ({"RECDEMO_HOST_DEVICES": "2", "RECDEMO_NUM_PROCESSES": "2"}, None),
+    ({"RECDEMO_HOST_DEVICES": "2", "RECDEMO_COORDINATOR": "auto"}, None),
 ])
-def test_one_host_device_per_core_unless_the_environment_chooses(environ, cores, expected):
-    assert recdemo.host_device_flags(environ, cores) == expected
+def test_host_devices_only_when_asked_for_and_not_overriding_the_environment(environ, expected):
+    assert recdemo.host_device_flags(environ) == expected
 
 
-def test_a_new_process_trains_across_its_cores_and_falls_back_on_odd_batches():
-    """Without an override a process sees one CPU device per core (at most 8); a batch size
-    the devices do not divide runs on the most devices that divide it."""
-    code = ("import os, recdemo, jax\n"
+def test_asked_for_host_devices_train_across_cores_and_fall_back_on_odd_batches():
+    """By default a process sees one CPU device; with `RECDEMO_HOST_DEVICES=2`, two, across
+    which a batch is split, and a batch size they do not divide runs on the most devices
+    that divide it."""
+    code = ("import recdemo, jax\n"
             "from recdemo.training import data_parallel\n"
             "def used(batch):\n"
             "    found = data_parallel(batch)\n"
             "    return 1 if found is None else found.device_mesh.devices.size\n"
             "print(jax.device_count(), used(64), used(63), used(2))\n")
     env = {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
-    for cores in (1, 2) if len(os.sched_getaffinity(0)) >= 2 else (1,):
-        done = subprocess.run(["taskset", "-c", ",".join(map(str, range(cores))), sys.executable,
-                               "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120)
+    for asked, expected in ((None, ["1", "1", "1", "1"]), ("2", ["2", "2", "1", "2"])):
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              env={**env, "RECDEMO_HOST_DEVICES": asked} if asked else env,
+                              text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == (["1", "1", "1", "1"] if cores == 1
-                                       else ["2", "2", "1", "2"])
+        assert done.stdout.split() == expected
