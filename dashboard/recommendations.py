@@ -166,8 +166,7 @@ def compare_view(lists: dict[str, list], page) -> None:
     clicked = st.session_state.pop("grid_clicked", None)
     if type(clicked) is int and clicked in shown:  # from the browser: only a movie shown
         st.session_state.grid_movie = clicked
-    selected = st.session_state.get("grid_movie")
-    clickable_grid(compare_grid.html(table, ids, shades, selected if selected in shown else None),
+    clickable_grid(compare_grid.html(table, ids, shades, st.session_state.get("grid_movie")),
                    key="compare_grid", clicked_key="grid_clicked")
     model_ids = {name: ids[name] for name in models}
     overlap = ", ".join(f"{a} & {b}: {n}" for (a, b), n in insights.overlaps(model_ids).items())
