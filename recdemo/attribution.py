@@ -71,22 +71,31 @@ def leave_one_out(recommender, history: np.ndarray, movie_ids: list[int],
     """
     history = np.asarray(history, dtype=np.int64)
     removed = list(dict.fromkeys(history[::-1].tolist()))
-    inputs = [history] + [history[history != movie] for movie in removed]
-    # A history of one movie has nothing left without it: that row is scored on nothing,
-    # so only histories with something left are run.
-    runnable = [i for i, h in enumerate(inputs) if len(h)]
-    scores = np.full((len(inputs), len(recommender.catalogue)), np.nan)
-    scores[runnable] = recommender.raw_scores([None] * len(runnable),
-                                              [inputs[i] for i in runnable])
+    model = recommender.model
+    # The model runs once per distinct input it reads: a sequence model reads only the last
+    # `max_len` movies, so removing an older one leaves the very input of the whole history
+    # (its score change is exactly 0). A history of one movie has nothing left without it:
+    # that row is scored on nothing (NaN).
+    windows = [model.query_window(history)] + [model.query_window(history, without=movie)
+                                               for movie in removed]
+    distinct: dict[bytes, int] = {}
+    row_of = np.array([distinct.setdefault(w.tobytes(), len(distinct)) if len(w) else -1
+                       for w in windows])
+    first = {row: i for i, row in reversed(list(enumerate(row_of))) if row >= 0}
+    computed = np.full((len(distinct) + 1, len(recommender.catalogue)), np.nan)
+    if distinct:
+        computed[:-1] = recommender.raw_scores(
+            [None] * len(distinct), [windows[first[row]] for row in range(len(distinct))])
+    scores = computed[row_of]  # row -1: the NaN row
     allowed = recommender.catalogue.copy()
     if candidates is not None:
         allowed &= candidates
     if exclude_seen:
         allowed[history] = False
-    masked = np.where(allowed, scores, -np.inf)
+    masked = np.where(allowed, computed, -np.inf)
     out = {}
     for movie in movie_ids:
-        ranks = target_ranks(masked, np.full(len(inputs), movie))
+        ranks = target_ranks(masked, np.full(len(masked), movie))[row_of]
         changes = scores[1:, movie] - scores[0, movie]
         order = np.argsort(np.nan_to_num(changes, nan=np.inf), kind="stable")
         out[int(movie)] = [Removal(int(removed[i]), float(changes[i]), int(ranks[0]),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from recdemo.recommend import Recommender
 
 K = 10
-# Above this many users the lists are not stored: the leave-one-out pass costs ~30-60 ms a user
+# Above this many users the lists are not stored: the leave-one-out pass costs ~15-20 ms a user
 # on this machine's CPU, and a view is computed live anyway once the model has loaded.
 MAX_USERS = 10_000
 # Per pick: the history movie it rests on (-1: none), that removal's score change and the

@@ -23,6 +23,12 @@ class MeanPool(RetrievalModel):
         num_items: size of the item id space.
         embedding_dim: item embedding width.
         max_len: most recent items kept per history.
+
+    Example (the order of watching makes no difference):
+    >>> model = MeanPool(num_items=10, embedding_dim=4, max_len=3)
+    >>> queries = model.query_embeddings(np.array([[3, 4, 0], [4, 3, 0]]))
+    >>> queries.shape, bool(np.allclose(queries[0], queries[1]))
+    ((2, 4), True)
     """
 
     DISPLAY_NAME = "Mean pool"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recdemo.attribution import leave_one_out, uses_history
 from recdemo.metrics import target_ranks
@@ -42,6 +44,41 @@ def test_each_removal_matches_the_model_run_without_that_movie(recommender):
         changes = [reference_rank(recommender, history[history != m], rec.movie_id, allowed)[0]
                    for m in history]
         assert removals[0].removed == history[int(np.argmin(changes))]
+
+
+def test_a_history_longer_than_the_window_matches_the_model_run_without_each_movie(recommender):
+    # 9 distinct movies, one watched twice, past a sequence model's 6-movie window: removing a
+    # movie older than the window leaves the model's input as it was.
+    history = np.array([3, 8, 15, 4, 22, 9, 8, 30, 11, 17])
+    recs = recommender.recommend(history=history.tolist(), k=2)
+    found = leave_one_out(recommender, history, [r.movie_id for r in recs])
+    allowed = recommender.catalogue.copy()
+    allowed[history] = False
+    window = len(recommender.model.query_window(history))
+    for rec in recs:
+        full_score, _ = reference_rank(recommender, history, rec.movie_id, allowed)
+        for removal in found[rec.movie_id]:
+            without = history[history != removal.removed]
+            score, rank_without = reference_rank(recommender, without, rec.movie_id, allowed)
+            assert removal.rank_without == rank_without
+            assert removal.score_change == pytest.approx(score - full_score, abs=1e-4)
+            if removal.removed not in history[-window:]:
+                assert removal.score_change == 0.0 and removal.rank_without == removal.rank
+
+
+@given(st.lists(st.integers(1, 6), max_size=14), st.integers(1, 7), st.integers(1, 8))
+def test_a_query_window_without_a_movie_is_the_window_of_the_history_without_it(
+        items, movie, max_len):
+    from recdemo.models.base import RetrievalModel, SequenceModel
+
+    history = np.array(items, dtype=np.int64)
+    sequence = SequenceModel.__new__(SequenceModel)
+    sequence.max_len = max_len
+    expected = [m for m in items if m != movie][-max_len:]
+    assert sequence.query_window(history, without=movie).tolist() == expected
+    assert sequence.query_window(history).tolist() == items[-max_len:]
+    whole = RetrievalModel.query_window(None, history, without=movie)
+    assert whole.tolist() == [m for m in items if m != movie]
 
 
 def test_a_genre_filter_ranks_among_the_same_candidates(recommender):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
+import sys
+
 import numpy as np
 import pytest
 from model_contract import TINY, check_model_contract, tiny_model
@@ -80,3 +83,10 @@ def test_bad_hyperparameters_are_rejected():
         SASRec(num_items=10, loss="hinge")
     with pytest.raises(ValueError, match="num_items"):
         SASRec(num_items=0)
+
+
+@pytest.mark.parametrize("key", sorted(MODELS))
+def test_each_models_docstring_example_runs_as_written(key):
+    module = sys.modules[MODELS[key].__module__]
+    result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted and not result.failed

@@ -120,6 +120,11 @@ class RetrievalModel(keras.Model):
         self.query_embeddings(keras.KerasTensor((1, *self.query_shape), dtype="int32"))
         self.built = True
 
+    def query_window(self, history: np.ndarray, without: int | None = None) -> np.ndarray:
+        """The part of a history that its query reads (all of it here), after removing every
+        watch of the movie `without` when given."""
+        return history if without is None else history[history != without]
+
     def encode_queries(self, run_query, user_ids: list, histories: list[np.ndarray],
                        item_table: np.ndarray) -> np.ndarray:
         """`(batch, embedding_dim)` query vectors for validated serving inputs.
@@ -209,6 +214,15 @@ class SequenceModel(RetrievalModel):
         super().__init__(num_items, embedding_dim, dropout=dropout, **kwargs)
         check_int("max_len", max_len)
         self.max_len = max_len
+
+    def query_window(self, history: np.ndarray, without: int | None = None) -> np.ndarray:
+        """The most recent `max_len` items (all that a query reads: `padding.pad_right`),
+        after removing every watch of the movie `without` when given."""
+        if without is None:
+            return history[-self.max_len:]
+        # Only the last max_len + (its watches) items can be left in the window without it.
+        tail = history[-(self.max_len + int(np.count_nonzero(history == without))):]
+        return tail[tail != without][-self.max_len:]
 
     def sequence_outputs(self, items, training: bool = False):
         """`(batch, length, embedding_dim)` outputs; position t sees items 0..t only."""

@@ -26,10 +26,11 @@ class GRU4Rec(SequenceModel):
         loss: `"softmax"` (softmax over the catalogue at every position) or `"sampled"` (sampled
             softmax, `num_negatives` per step).
 
-    Example:
+    Example (the same two movies watched in the other order give another query):
     >>> model = GRU4Rec(num_items=100, embedding_dim=8, hidden_dim=8, max_len=5)
-    >>> model.query_embeddings(np.array([[3, 4, 0, 0, 0]])).shape
-    (1, 8)
+    >>> queries = model.query_embeddings(np.array([[3, 4, 0, 0, 0], [4, 3, 0, 0, 0]]))
+    >>> queries.shape, bool(np.allclose(queries[0], queries[1]))
+    ((2, 8), False)
     """
 
     DISPLAY_NAME = "GRU4Rec"

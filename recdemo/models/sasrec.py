@@ -33,10 +33,11 @@ class SASRec(SequenceModel):
             one sampled negative per position, resampled each epoch, never a user's own item)
             or `"sampled"` (sampled softmax, `num_negatives` per step).
 
-    Example:
+    Example (how each block's head weighs the history when reading it after movie 4):
     >>> model = SASRec(num_items=100, embedding_dim=8, num_heads=1, max_len=5)
-    >>> model.query_embeddings(np.array([[3, 4, 0, 0, 0]])).shape
-    (1, 8)
+    >>> weights = np.asarray(model.attention_weights(np.array([[3, 4, 0, 0, 0]])))
+    >>> weights.shape, bool(np.allclose(weights.sum(axis=-1), 1)), float(weights[..., 2:].max())
+    ((1, 2, 1, 5), True, 0.0)
     """
 
     DISPLAY_NAME = "SASRec"
@@ -112,8 +113,11 @@ class SASRec(SequenceModel):
 
         keras-hub's `TransformerDecoder` does not return its attention scores, so each block's
         own self-attention layer is called again on the block's normalised input with
-        `return_attention_scores=True`, and the block itself carries the sequence on.
+        `return_attention_scores=True`, and the block itself carries the sequence on (which
+        needs the blocks built: a new model is built first).
         """
+        if not self.built:
+            self.build_variables()
         x, padding_mask = self._block_inputs(items)
         rows, length = ops.shape(items)
         weights = []
