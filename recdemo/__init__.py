@@ -25,23 +25,40 @@ MAX_HOST_DEVICES = 64
 _HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
 
-def host_device_flags(environ: dict) -> str | None:
+def host_device_flags(environ: dict, cores: int | None = None) -> str | None:
     """The `XLA_FLAGS` value that shows JAX `RECDEMO_HOST_DEVICES` CPU devices (2 to
-    `MAX_HOST_DEVICES`), or None to leave it as it is.
+    `MAX_HOST_DEVICES`), or, when that is unset, `cores` of them (a recipe that asks for
+    the machine's cores: `TrainConfig.host_cores`); None to leave the flags as they are.
 
     XLA's CPU backend runs a step of models this small on one core; as several host devices,
     Keras' `DataParallel` (`recdemo.training.data_parallel`) splits each batch across cores,
-    with the one-device curve (`tests/test_distribution.py`). It is not the default because
-    it paid for one case measured (SASRec on MovieLens-100k) and cost time in the others
-    (docs/performance.md). Left alone: flags that already choose a device count, and
-    multi-process runs (`recdemo.distributed`), which lay out their own devices.
+    with the one-device curve (`tests/test_distribution.py`). It is not the default for every
+    run because it paid for one case measured (SASRec's preset on MovieLens-100k) and cost
+    time in the others (docs/performance.md). `RECDEMO_HOST_DEVICES=1` keeps one device.
+    Left alone: flags that already choose a device count, and multi-process runs
+    (`recdemo.distributed`), which lay out their own devices.
     """
     flags = environ.get("XLA_FLAGS", "")
-    wanted = environ.get(ENV_HOST_DEVICES, "").strip()
+    wanted = environ.get(ENV_HOST_DEVICES, "").strip() or str(cores or "")
     if (not wanted.isdigit() or int(wanted) < 2 or _HOST_DEVICE_FLAG in flags
             or environ.get("RECDEMO_NUM_PROCESSES") or environ.get("RECDEMO_COORDINATOR")):
         return None
     return f"{flags} {_HOST_DEVICE_FLAG}={min(int(wanted), MAX_HOST_DEVICES)}".strip()
+
+
+def use_host_cores() -> bool:
+    """Show JAX one CPU device per core for this process (`host_device_flags`), if JAX has
+    not chosen its devices yet; whether it did."""
+    flags = host_device_flags(os.environ, os.cpu_count())
+    if flags is None:
+        return False
+    if "jax" in sys.modules:
+        from jax._src import xla_bridge  # no public way to ask whether devices are chosen
+
+        if xla_bridge.backends_are_initialized():
+            return False
+    os.environ["XLA_FLAGS"] = flags
+    return True
 
 
 if "jax" not in sys.modules and (_flags := host_device_flags(os.environ)) is not None:

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from recdemo import RecdemoError
+from recdemo import RecdemoError, use_host_cores
 from recdemo.batchfile import batch_answers
 from recdemo.data import READERS, available
 from recdemo.models import MODELS, PRESET_NAMES, hyperparameters
@@ -137,12 +137,11 @@ def _recommender(args):
 def run_train(args) -> None:
     """Train the chosen model(s) over the chosen seeds and save artifacts."""
     from recdemo import distributed
-    from recdemo.experiment import default_preset, train_and_save
+    from recdemo.experiment import default_preset, recipe, train_and_save
     from recdemo.serving import load_data
 
     # A multi-host run (docs/scaling.md) joins its process group before JAX does anything.
     distributed.initialize_from_env()
-    writer = distributed.is_writer()
     dataset, split = load_data(args.dataset, args.data_dir)
     seeds = args.seeds or [args.seed if args.seed is not None else 0]
     keys = list(MODELS) if args.model == "all" else [args.model]
@@ -153,6 +152,11 @@ def run_train(args) -> None:
     if args.name and len(keys) > 1:
         raise RecdemoError("--name names one artifact folder: use it with a single --model.")
     preset_name = args.preset or default_preset(dataset.name)
+    # Before anything asks JAX for its devices (which fixes them for the process), and only
+    # when every model asks: the others train no faster, or slower, across cores.
+    if all(recipe(preset_name, key, dataset, split)[1].get("host_cores") for key in keys):
+        use_host_cores()
+    writer = distributed.is_writer()
     for key in keys:
         accepted = hyperparameters(MODELS[key])
         model_overrides = {k: v for k, v in overrides.items() if k in accepted}

@@ -48,6 +48,10 @@ class TrainConfig:
             `warmup_epochs` to `learning_rate`, then cosine decay to 1 % of it at `epochs`
             (a fixed horizon, so most of the learning happens early and the tail is short).
         warmup_epochs: epochs of linear warm-up (cosine schedule only).
+        host_cores: on a CPU, split each batch across the machine's cores: the `train`
+            command shows JAX one device per core (`recdemo.use_host_cores`) when every model
+            it trains asks for it (`RECDEMO_HOST_DEVICES` does it for any run). Read before
+            training, as a process's devices are fixed once JAX has chosen them.
     """
 
     epochs: int = 50
@@ -58,6 +62,7 @@ class TrainConfig:
     seed: int = 0
     schedule: str = "constant"
     warmup_epochs: int = 0
+    host_cores: bool = False
 
     SCHEDULES = ("constant", "cosine")
 
@@ -68,6 +73,8 @@ class TrainConfig:
             check_int(name, getattr(self, name), low)
         check_number("learning_rate", self.learning_rate, above=True)
         check_number("weight_decay", self.weight_decay)
+        if not isinstance(self.host_cores, bool):
+            raise ValueError(f"host_cores must be true or false, not {self.host_cores!r}.")
 
 
 @dataclasses.dataclass
@@ -135,12 +142,12 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
 
 
 def data_parallel(batch_size: int) -> keras.distribution.DataParallel | None:
-    """Keras' `DataParallel` over every visible accelerator (or CPU device asked for with
-    `RECDEMO_HOST_DEVICES`: `recdemo.host_device_flags`) when there are several, else None:
-    the batch is sharded across devices, the variables replicated, and XLA inserts the
-    gradient all-reduce. Across hosts (`recdemo.distributed`) the list holds every process's
-    devices and each process feeds its own share of every batch, hence no automatic dataset
-    sharding.
+    """Keras' `DataParallel` over every visible accelerator (or CPU device: one per core when
+    `RECDEMO_HOST_DEVICES` or the recipe asks, `recdemo.host_device_flags`) when there are
+    several, else None: the batch is sharded across devices, the variables replicated, and XLA
+    inserts the gradient all-reduce. Across hosts (`recdemo.distributed`) the list holds every
+    process's devices and each process feeds its own share of every batch, hence no automatic
+    dataset sharding.
 
     Host devices are only cores: a batch size they do not divide runs on the most of them
     that divide it, rather than failing.

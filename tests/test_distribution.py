@@ -142,6 +142,48 @@ def test_host_devices_only_when_asked_for_and_not_overriding_the_environment(env
     assert recdemo.host_device_flags(environ) == expected
 
 
+@pytest.mark.parametrize(("environ", "cores", "expected"), [
+    ({}, 2, f"{FLAG}=2"),
+    ({}, 1, None),
+    ({}, None, None),
+    ({"RECDEMO_HOST_DEVICES": "1"}, 2, None),  # a person's "one device" wins
+    ({"RECDEMO_HOST_DEVICES": "3"}, 2, f"{FLAG}=3"),
+    ({"XLA_FLAGS": f"{FLAG}=4"}, 2, None),
+    ({"RECDEMO_NUM_PROCESSES": "2"}, 2, None),
+])
+def test_a_recipe_asking_for_the_cores_gets_one_device_per_core(environ, cores, expected):
+    assert recdemo.host_device_flags(environ, cores) == expected
+
+
+def _train_devices(synthetic_dir, out, preset: str, **environ) -> int:
+    """The device count a tiny one-epoch `train` of SASRec's `preset` recorded."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
+    command = ["-m", "recdemo", "train", "--model", "sasrec", "--preset", preset, "--epochs",
+               "1", "--batch-size", "16", "--embedding-dim", "8", "--num-heads", "1",
+               "--num-blocks", "1", "--max-len", "6", "--out", str(out)]
+    done = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "RECDEMO_DATA_DIR": str(synthetic_dir), **environ},
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder = out / "ml-100k" / "sasrec"
+    config = json.loads((folder / "config.json").read_text())
+    assert config["train"]["host_cores"] is (preset == "full")
+    return json.loads((folder / "provenance.json").read_text())["device_count"]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+def test_the_train_command_splits_sasrecs_full_preset_across_the_cores(synthetic_dir, tmp_path):
+    assert _train_devices(synthetic_dir, tmp_path / "full", "full") == os.cpu_count()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+def test_one_device_when_the_recipe_does_not_ask_or_a_person_says_so(synthetic_dir, tmp_path):
+    assert _train_devices(synthetic_dir, tmp_path / "quick", "quick") == 1
+    assert _train_devices(synthetic_dir, tmp_path / "one", "full",
+                          RECDEMO_HOST_DEVICES="1") == 1
+
+
 def test_asked_for_host_devices_train_across_cores_and_fall_back_on_odd_batches():
     """By default a process sees one CPU device; with `RECDEMO_HOST_DEVICES=2`, two, across
     which a batch is split, and a batch size they do not divide runs on the most devices
