@@ -187,6 +187,14 @@ def read_json(folder: str | os.PathLike, name: str, expect: type = object):
     return document
 
 
+def was_refitted(folder: str | os.PathLike, metrics: dict) -> bool:
+    """Whether the artifact's saved seed was refitted on train + validation (its
+    `metrics.json` run says so), so its validation metrics are those recorded before."""
+    seed = read_json(folder, "provenance.json", dict).get("seed")
+    return any(isinstance(run, dict) and run.get("seed") == seed and run.get("refit")
+               for run in metrics.get("seeds", []))
+
+
 def verify(folder: str | os.PathLike) -> dict:
     """Check every file of an artifact against its manifest.
 

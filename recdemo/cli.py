@@ -191,7 +191,7 @@ def run_evaluate(args) -> None:
     folder = artifacts.artifact_dir(args.model, recommender.dataset.name, args.artifacts)
     note = None
     recorded = artifacts.read_json(folder, "metrics.json", dict)
-    if args.split == "valid" and _was_refitted(folder, recorded):
+    if args.split == "valid" and artifacts.was_refitted(folder, recorded):
         metrics = recorded.get("valid")
         if not isinstance(metrics, dict):
             raise RecdemoError(f"Artifact {folder} records no validation metrics.")
@@ -207,15 +207,6 @@ def run_evaluate(args) -> None:
               f"{row['mrr']:>8.4f}")
     if note:
         print(note)
-
-
-def _was_refitted(folder, metrics: dict) -> bool:
-    """Whether the artifact's saved seed was refitted (its `metrics.json` run says so)."""
-    from recdemo import artifacts
-
-    seed = artifacts.read_json(folder, "provenance.json", dict).get("seed")
-    return any(isinstance(run, dict) and run.get("seed") == seed and run.get("refit")
-               for run in metrics.get("seeds", []))
 
 
 def _parse_history(dataset, text: str) -> list[int]:
