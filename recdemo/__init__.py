@@ -46,10 +46,17 @@ def host_device_flags(environ: dict, cores: int | None = None) -> str | None:
     return f"{flags} {_HOST_DEVICE_FLAG}={min(int(wanted), MAX_HOST_DEVICES)}".strip()
 
 
-def use_host_cores() -> bool:
-    """Show JAX one CPU device per core for this process (`host_device_flags`), if JAX has
-    not chosen its devices yet; whether it did."""
-    flags = host_device_flags(os.environ, os.cpu_count())
+# Rows of a batch each core's device gets at the least: measured only on 2 cores at batch 64
+# (and 4 devices on 2 cores were slower than 2), so many cores do not split a batch to crumbs.
+MIN_ROWS_PER_CORE = 32
+
+
+def use_host_cores(batch_size: int) -> bool:
+    """Show JAX one CPU device per core for this process (`host_device_flags`), as many as
+    this process may run on and at most one per `MIN_ROWS_PER_CORE` rows of `batch_size`,
+    if JAX has not chosen its devices yet; whether it did."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    flags = host_device_flags(os.environ, min(cores or 1, batch_size // MIN_ROWS_PER_CORE))
     if flags is None:
         return False
     if "jax" in sys.modules:

@@ -154,8 +154,10 @@ def run_train(args) -> None:
     preset_name = args.preset or default_preset(dataset.name)
     # Before anything asks JAX for its devices (which fixes them for the process), and only
     # when every model asks: the others train no faster, or slower, across cores.
-    if all(recipe(preset_name, key, dataset, split)[1].get("host_cores") for key in keys):
-        use_host_cores()
+    settings = [{**recipe(preset_name, key, dataset, split)[1], **train_overrides}
+                for key in keys]
+    if all(found.get("host_cores") for found in settings):
+        use_host_cores(min(found.get("batch_size", 0) for found in settings))
     writer = distributed.is_writer()
     for key in keys:
         accepted = hyperparameters(MODELS[key])

@@ -49,7 +49,8 @@ class TrainConfig:
             (a fixed horizon, so most of the learning happens early and the tail is short).
         warmup_epochs: epochs of linear warm-up (cosine schedule only).
         host_cores: on a CPU, split each batch across the machine's cores: the `train`
-            command shows JAX one device per core (`recdemo.use_host_cores`) when every model
+            command shows JAX one device per core, at most one per
+            `recdemo.MIN_ROWS_PER_CORE` rows (`recdemo.use_host_cores`), when every model
             it trains asks for it (`RECDEMO_HOST_DEVICES` does it for any run). Read before
             training, as a process's devices are fixed once JAX has chosen them.
     """
