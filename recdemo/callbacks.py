@@ -1,5 +1,5 @@
-"""The Keras callback that measures each epoch the way recdemo selects models: the validation
-ranking through the serving path."""
+"""The Keras callbacks of a training run: the validation ranking through the serving path,
+which measures each epoch the way recdemo selects models, and the stop on a diverging loss."""
 
 from __future__ import annotations
 
@@ -85,3 +85,18 @@ class RankingValidation(keras.callbacks.Callback):
         if metrics["ndcg@10"] > self.best_metrics["ndcg@10"]:
             self.best_epoch, self.best_metrics, self.best_ranks = (epoch + 1, metrics,
                                                                    (users, ranks))
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop `fit` after an epoch whose mean train loss is not finite.
+
+    Keras' `TerminateOnNaN` checks the loss after every batch, and a callback with a batch
+    hook makes `fit` wait for each step to finish before it prepares and dispatches the next
+    (Keras runs batch-end callbacks asynchronously only when none has one), so the device sat
+    idle while Python built every batch (docs/performance.md). A NaN batch makes its epoch's
+    mean loss NaN, so a diverging run still stops, at the end of that epoch.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not np.isfinite(float((logs or {}).get("loss", 0.0))):
+            self.model.stop_training = True

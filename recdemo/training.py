@@ -3,7 +3,7 @@
 The test part is never looked at here. Batches come from `recdemo.epochs.EpochBatches` (fresh
 examples every epoch, so sampled negatives are resampled); after each epoch
 `recdemo.callbacks.RankingValidation` ranks the validation targets through the serving path,
-`EarlyStopping` keeps the best epoch's weights and `TerminateOnNaN` stops a diverging run.
+`EarlyStopping` keeps the best epoch's weights and `StopOnNonFiniteLoss` stops a diverging run.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from recdemo import RecdemoError
-from recdemo.callbacks import EpochLog, RankingValidation
+from recdemo.callbacks import EpochLog, RankingValidation, StopOnNonFiniteLoss
 from recdemo.dataset import Dataset
 from recdemo.distributed import local_batches, process_count
 from recdemo.epochs import EpochBatches, Resample, padded_to_batches, per_position, take_rows
@@ -111,7 +111,7 @@ def fit_epochs(model: RetrievalModel, split: LeaveOneOutSplit, config: TrainConf
     # `shuffle=False`: the batches are already in the order `rng` drew (Keras would reorder
     # them with Python's global `random`, which no seed of this run controls).
     fitted = model.fit(batches, epochs=epochs, verbose=0, shuffle=False,
-                       callbacks=[*callbacks, keras.callbacks.TerminateOnNaN(),
+                       callbacks=[*callbacks, StopOnNonFiniteLoss(),
                                   Resample(batches)])
     losses = fitted.history.get("loss", [])
     if losses and not np.isfinite(losses[-1]):

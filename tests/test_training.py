@@ -108,6 +108,34 @@ def test_every_epoch_trains_on_fresh_examples_and_no_draw_is_wasted(synthetic_da
     assert [s is split for s, _ in built.values()] == [True, True, False, False]
 
 
+def test_no_training_callback_holds_fit_to_every_batch(synthetic_data, monkeypatch):
+    """Keras dispatches batch-end callbacks in the background only when none has a batch hook;
+    one that has makes every step wait for the last (TerminateOnNaN did)."""
+    import keras
+
+    lists = []
+    configure = keras.callbacks.CallbackList._configure_async_dispatch
+
+    def recording(self, callbacks):
+        configure(self, callbacks)
+        lists.append(self)
+
+    monkeypatch.setattr(keras.callbacks.CallbackList, "_configure_async_dispatch", recording)
+    dataset, split = synthetic_data
+    train("sasrec", dataset, split, TINY["sasrec"], TrainConfig(epochs=1, batch_size=16))
+    assert lists and all(found._async_train for found in lists)
+
+
+@pytest.mark.parametrize(("loss", "stops"), [(1.5, False), (np.nan, True), (np.inf, True)])
+def test_an_epoch_with_a_non_finite_loss_stops_the_run(loss, stops):
+    from recdemo.callbacks import StopOnNonFiniteLoss
+
+    callback = StopOnNonFiniteLoss()
+    callback.set_model(type("Model", (), {"stop_training": False})())
+    callback.on_epoch_end(0, {"loss": loss})
+    assert callback.model.stop_training is stops
+
+
 def test_a_diverging_run_fails_with_one_clear_line(synthetic_data):
     from recdemo import RecdemoError
 
