@@ -171,8 +171,29 @@ def _fresh_model(model_key: str, dataset: Dataset, hyperparameters: dict,
     # on a partial batch).
     steps_per_epoch = len(EpochBatches(model, split, config.batch_size,
                                        np.random.default_rng(0)))
-    model.compile_for_training(learning_rate(config, steps_per_epoch), config.weight_decay)
+    schedule = learning_rate(config, steps_per_epoch)
+    model.compile_for_training(schedule, config.weight_decay)
+    settings_as_state(schedule, model.optimizer)
     return model
+
+
+_SCHEDULE_SETTINGS = ("initial_learning_rate", "decay_steps", "alpha", "warmup_target",
+                      "warmup_steps")
+
+
+def settings_as_state(schedule, optimizer: keras.optimizers.Optimizer) -> None:
+    """Hold a `CosineDecay`'s settings in variables of the optimizer (a float learning rate
+    already is one). The compiled train step then reads them as state instead of baking them
+    in as constants, so a run with another epoch count or learning rate reuses the step JAX
+    compiled and cached for an earlier run instead of compiling it again."""
+    if not isinstance(schedule, keras.optimizers.schedules.CosineDecay):
+        return
+    for name in _SCHEDULE_SETTINGS:
+        value = getattr(schedule, name)
+        if value is not None:
+            setattr(schedule, name, optimizer.add_variable(
+                (), initializer=keras.initializers.Constant(float(value)), dtype="float32",
+                name=f"schedule_{name}"))
 
 
 def train(model_key: str, dataset: Dataset, split: LeaveOneOutSplit,

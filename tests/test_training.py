@@ -126,6 +126,29 @@ def test_no_training_callback_holds_fit_to_every_batch(synthetic_data, monkeypat
     assert lists and all(found._async_train for found in lists)
 
 
+def test_the_schedule_lives_in_optimizer_state_and_gives_keras_own_rates():
+    """Settings held as optimizer variables enter the compiled step as state (another epoch
+    count reuses it) and give the very rates of Keras' CosineDecay with constant settings."""
+    import keras
+
+    from recdemo.training import learning_rate, settings_as_state
+
+    config = TrainConfig(epochs=6, learning_rate=4e-3, schedule="cosine", warmup_epochs=2)
+    reference = learning_rate(config, steps_per_epoch=5)
+    schedule = learning_rate(config, steps_per_epoch=5)
+    optimizer = keras.optimizers.Adam(schedule)
+    settings_as_state(schedule, optimizer)
+    held = [v for v in optimizer.variables if v.name.startswith("schedule_")]
+    assert len(held) == 5
+    for step in (0, 3, 9, 10, 11, 20, 29, 30, 45):
+        expected = float(reference(step))
+        assert float(schedule(step)) == pytest.approx(expected, rel=1e-6), step
+    # A constant rate is a float: Keras already holds it in a variable.
+    constant = learning_rate(TrainConfig(learning_rate=1e-3), steps_per_epoch=5)
+    settings_as_state(constant, keras.optimizers.Adam(constant))
+    assert constant == 1e-3
+
+
 @pytest.mark.parametrize(("loss", "stops"), [(1.5, False), (np.nan, True), (np.inf, True)])
 def test_an_epoch_with_a_non_finite_loss_stops_the_run(loss, stops):
     from recdemo.callbacks import StopOnNonFiniteLoss
