@@ -51,12 +51,18 @@ def host_device_flags(environ: dict, cores: int | None = None) -> str | None:
 MIN_ROWS_PER_CORE = 32
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's limit, where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def use_host_cores(batch_size: int) -> bool:
     """Show JAX one CPU device per core for this process (`host_device_flags`), as many as
     this process may run on and at most one per `MIN_ROWS_PER_CORE` rows of `batch_size`,
     if JAX has not chosen its devices yet; whether it did."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    flags = host_device_flags(os.environ, min(cores or 1, batch_size // MIN_ROWS_PER_CORE))
+    flags = host_device_flags(os.environ, min(usable_cores(), batch_size // MIN_ROWS_PER_CORE))
     if flags is None:
         return False
     if "jax" in sys.modules:
