@@ -78,14 +78,12 @@ def leave_one_out(recommender, history: np.ndarray, movie_ids: list[int],
     # that row is scored on nothing (NaN).
     windows = [model.query_window(history)] + [model.query_window(history, without=movie)
                                                for movie in removed]
-    distinct: dict[bytes, int] = {}
-    row_of = np.array([distinct.setdefault(w.tobytes(), len(distinct)) if len(w) else -1
-                       for w in windows])
-    first = {row: i for i, row in reversed(list(enumerate(row_of))) if row >= 0}
+    distinct = {w.tobytes(): w for w in windows if len(w)}  # in the order first seen
+    row = {key: i for i, key in enumerate(distinct)}
+    row_of = np.array([row[w.tobytes()] if len(w) else -1 for w in windows])
     computed = np.full((len(distinct) + 1, len(recommender.catalogue)), np.nan)
     if distinct:
-        computed[:-1] = recommender.raw_scores(
-            [None] * len(distinct), [windows[first[row]] for row in range(len(distinct))])
+        computed[:-1] = recommender.raw_scores([None] * len(distinct), list(distinct.values()))
     scores = computed[row_of]  # row -1: the NaN row
     allowed = recommender.catalogue.copy()
     if candidates is not None:

@@ -155,9 +155,14 @@ def test_a_recipe_asking_for_the_cores_gets_one_device_per_core(environ, cores, 
     assert recdemo.host_device_flags(environ, cores) == expected
 
 
+def _env_choosing_no_devices() -> dict:
+    """This environment without anything that chooses a device count."""
+    return {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
+
+
 def _train_devices(synthetic_dir, out, preset: str, batch_size: int = 64, **environ) -> int:
     """The device count a tiny one-epoch `train` of SASRec's `preset` recorded."""
-    env = {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
+    env = _env_choosing_no_devices()
     command = ["-m", "recdemo", "train", "--model", "sasrec", "--preset", preset, "--epochs",
                "1", "--batch-size", str(batch_size), "--embedding-dim", "8", "--num-heads", "1",
                "--num-blocks", "1", "--max-len", "6", "--out", str(out)]
@@ -197,7 +202,7 @@ def test_asked_for_host_devices_train_across_cores_and_fall_back_on_odd_batches(
             "    found = data_parallel(batch)\n"
             "    return 1 if found is None else found.device_mesh.devices.size\n"
             "print(jax.device_count(), used(64), used(63), used(2))\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("RECDEMO_HOST_DEVICES", "XLA_FLAGS")}
+    env = _env_choosing_no_devices()
     for asked, expected in ((None, ["1", "1", "1", "1"]), ("2", ["2", "2", "1", "2"])):
         done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                               env={**env, "RECDEMO_HOST_DEVICES": asked} if asked else env,
