@@ -69,9 +69,41 @@ def leave_one_out(recommender, history: np.ndarray, movie_ids: list[int],
         movie id -> one `Removal` per distinct history movie, the most negative score change
         first (ties in history order, most recent first).
     """
-    history = np.asarray(history, dtype=np.int64)
+    return leave_one_out_many(recommender, [(history, movie_ids)], exclude_seen,
+                              candidates)[0]
+
+
+def leave_one_out_many(recommender, requests: list[tuple[np.ndarray, list[int]]],
+                       exclude_seen: bool = True, candidates: np.ndarray | None = None
+                       ) -> list[dict[int, list[Removal]]]:
+    """`leave_one_out` for many `(history, movie_ids)` requests, every model input of all of
+    them in one batched call (the stored lists explain every user's list this way)."""
+    plans = [_removals_plan(recommender.model, np.asarray(h, dtype=np.int64))
+             for h, _ in requests]
+    inputs = [w for plan in plans for w in plan.distinct]
+    computed = (recommender.raw_scores([None] * len(inputs), inputs) if inputs
+                else np.empty((0, len(recommender.catalogue)), np.float32))
+    out, start = [], 0
+    for plan, (_, movie_ids) in zip(plans, requests):
+        rows = computed[start: start + len(plan.distinct)]
+        start += len(plan.distinct)
+        out.append(_removals(recommender, plan, rows, movie_ids, exclude_seen, candidates))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """One history's removals: the distinct model inputs to run, and which input each of
+    [the whole history, without removed[0], without removed[1], ...] reads (-1: none)."""
+
+    history: np.ndarray
+    removed: list[int]
+    distinct: list[np.ndarray]
+    row_of: np.ndarray
+
+
+def _removals_plan(model, history: np.ndarray) -> _Plan:
     removed = list(dict.fromkeys(history[::-1].tolist()))
-    model = recommender.model
     # The model runs once per distinct input it reads: a sequence model reads only the last
     # `max_len` movies, so removing an older one leaves the very input of the whole history
     # (its score change is exactly 0). A history of one movie has nothing left without it:
@@ -81,21 +113,25 @@ def leave_one_out(recommender, history: np.ndarray, movie_ids: list[int],
     distinct = {w.tobytes(): w for w in windows if len(w)}  # in the order first seen
     row = {key: i for i, key in enumerate(distinct)}
     row_of = np.array([row[w.tobytes()] if len(w) else -1 for w in windows])
-    computed = np.full((len(distinct) + 1, len(recommender.catalogue)), np.nan)
-    if distinct:
-        computed[:-1] = recommender.raw_scores([None] * len(distinct), list(distinct.values()))
-    scores = computed[row_of]  # row -1: the NaN row
+    return _Plan(history, removed, list(distinct.values()), row_of)
+
+
+def _removals(recommender, plan: _Plan, rows: np.ndarray, movie_ids: list[int],
+              exclude_seen: bool, candidates: np.ndarray | None) -> dict[int, list[Removal]]:
+    computed = np.full((len(rows) + 1, rows.shape[1]), np.nan)
+    computed[:-1] = rows
+    scores = computed[plan.row_of]  # row -1: the NaN row
     allowed = recommender.catalogue.copy()
     if candidates is not None:
         allowed &= candidates
     if exclude_seen:
-        allowed[history] = False
+        allowed[plan.history] = False
     masked = np.where(allowed, computed, -np.inf)
     out = {}
     for movie in movie_ids:
-        ranks = target_ranks(masked, np.full(len(masked), movie))[row_of]
+        ranks = target_ranks(masked, np.full(len(masked), movie))[plan.row_of]
         changes = scores[1:, movie] - scores[0, movie]
         order = np.argsort(np.nan_to_num(changes, nan=np.inf), kind="stable")
-        out[int(movie)] = [Removal(int(removed[i]), float(changes[i]), int(ranks[0]),
+        out[int(movie)] = [Removal(int(plan.removed[i]), float(changes[i]), int(ranks[0]),
                                    int(ranks[1 + i])) for i in order]
     return out

@@ -2,8 +2,9 @@
 
 A presenter opens the app and the list should be there. Serving it live means importing Keras
 and JAX and building the model first, over a second on this machine before the first list can
-show. So when an artifact is saved, the one inference path (`Recommender.recommend` and
-`attribution.leave_one_out`) is run once for every user of its split, in the view a link opens
+show. So when an artifact is saved, the one inference path (`Recommender.recommend_many` and
+`attribution.leave_one_out_many`, the batched forms of what the page calls) is run for every
+user of its split, in the view a link opens
 by default (the user's whole history, watched movies excluded, no genre filter), and its output
 is kept in `lists.npz` beside the weights, under the artifact's manifest. The dashboard reads a
 list from there while the model loads; any other view (an edited history, a genre filter,
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from recdemo import RecdemoError, artifacts
-from recdemo.attribution import Removal, leave_one_out, rests_on, uses_history
+from recdemo.attribution import Removal, leave_one_out_many, rests_on, uses_history
 from recdemo.recommendation import Recommendation
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ K = 10
 # Above this many users the lists are not stored: the leave-one-out pass costs ~15-20 ms a user
 # on this machine's CPU, and a view is computed live anyway once the model has loaded.
 MAX_USERS = 10_000
+# Users explained in one batched model call: ~50 inputs each on MovieLens, so a call fills the
+# largest padded batch many times over and its scores stay ~20 MB.
+USERS_A_CALL = 64
 # Per pick: the history movie it rests on (-1: none), that removal's score change and the
 # pick's rank with and without it (`attribution.Removal`).
 _ARRAYS = {"users": np.int64, "ids": np.int64, "scores": np.float32,
@@ -47,27 +51,31 @@ def compute(recommender: Recommender) -> dict[str, np.ndarray]:
     """
     split, dataset = recommender.split, recommender.dataset
     users = split.users
-    # One query at a time, as the page asks: the same padded shapes, the same numbers.
-    lists = [recommender.recommend(user_id=int(u), k=K) for u in users]
+    lists = recommender.recommend_many([(int(u), None) for u in users], k=K)
     out = {name: np.full((len(users), K), -1, dtype=kind) for name, kind in _ARRAYS.items()
            if name != "users"}
     out["users"] = users.astype(np.int64)
     explained = uses_history(recommender, int(users[0])) if len(users) else False
-    for row, (user, recs) in enumerate(zip(users, lists)):
+    for row, recs in enumerate(lists):
         ids = [r.movie_id for r in recs]
         out["ids"][row, : len(ids)] = ids
         out["scores"][row, : len(ids)] = [r.score for r in recs]
         out["probabilities"][row, : len(ids)] = [r.probability for r in recs]
-        history = split.history(int(user))
-        if not explained or len(set(history.tolist())) < 2:
-            continue
-        for column, removals in enumerate(leave_one_out(recommender, history, ids).values()):
-            top = rests_on(removals)
-            if top is not None:
-                out["rests_on"][row, column] = top.removed
-                out["score_change"][row, column] = top.score_change
-                out["rank"][row, column] = top.rank
-                out["rank_without"][row, column] = top.rank_without
+    if explained:
+        rows = [row for row, user in enumerate(users)
+                if len(set(split.history(int(user)).tolist())) >= 2]
+        for start in range(0, len(rows), USERS_A_CALL):
+            group = rows[start: start + USERS_A_CALL]
+            requests = [(split.history(int(users[row])), out["ids"][row][out["ids"][row] >= 0])
+                        for row in group]
+            for row, found in zip(group, leave_one_out_many(recommender, requests)):
+                for column, removals in enumerate(found.values()):
+                    top = rests_on(removals)
+                    if top is not None:
+                        out["rests_on"][row, column] = top.removed
+                        out["score_change"][row, column] = top.score_change
+                        out["rank"][row, column] = top.rank
+                        out["rank_without"][row, column] = top.rank_without
     out["explained"] = np.array(explained)
     out["data_sha256"] = np.array(json.dumps(dataset.file_checksums(), sort_keys=True))
     return out

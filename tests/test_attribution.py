@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recdemo.attribution import leave_one_out, uses_history
+from recdemo.attribution import leave_one_out, leave_one_out_many, uses_history
 from recdemo.metrics import target_ranks
 from recdemo.serving import load_recommender
 
@@ -110,3 +110,20 @@ def test_a_pick_rests_on_the_biggest_score_drop_among_removals_that_push_it_down
     assert rests_on(removals[:1]) is None and rests_on([]) is None and rests_on(None) is None
     # A lower rank with a higher score (others fell further) is not resting on it either.
     assert rests_on([Removal(removed=5, score_change=0.2, rank=4, rank_without=5)]) is None
+
+
+def test_many_requests_in_one_call_explain_each_as_alone(recommender):
+    # Histories of different lengths (one a single movie: its removal scores on nothing),
+    # each with its own picks: the batched call must keep every request's rows apart.
+    requests = [(np.array([3, 8, 15, 4]), [5, 6]), (np.array([22]), [7]),
+                (np.array([9, 8, 30, 11, 17, 12, 13, 14]), [2, 3, 20])]
+    together = leave_one_out_many(recommender, requests)
+    assert len(together) == len(requests)
+    for (history, movies), found in zip(requests, together):
+        alone = leave_one_out(recommender, history, movies)
+        assert list(found) == movies
+        for movie in movies:
+            assert [(r.removed, r.rank, r.rank_without) for r in found[movie]] == [
+                (r.removed, r.rank, r.rank_without) for r in alone[movie]]
+            np.testing.assert_allclose([r.score_change for r in found[movie]],
+                                       [r.score_change for r in alone[movie]], atol=1e-5)
