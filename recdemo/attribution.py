@@ -8,15 +8,16 @@ histories go through the single inference path in one batched call.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 
 from recdemo.metrics import target_ranks
 
 
-@dataclasses.dataclass(frozen=True)
-class Removal:
-    """What removing one history movie does to one recommended movie.
+class Removal(NamedTuple):
+    """What removing one history movie does to one recommended movie (a tuple: the stored
+    lists build one for every history movie of every pick of every user).
 
     Attributes:
         removed: the history movie taken out.
@@ -131,7 +132,8 @@ def _removals(recommender, plan: _Plan, rows: np.ndarray, movie_ids: list[int],
     for movie in movie_ids:
         ranks = target_ranks(masked, np.full(len(masked), movie))[plan.row_of]
         changes = scores[1:, movie] - scores[0, movie]
-        order = np.argsort(np.nan_to_num(changes, nan=np.inf), kind="stable")
-        out[int(movie)] = [Removal(int(plan.removed[i]), float(changes[i]), int(ranks[0]),
-                                   int(ranks[1 + i])) for i in order]
+        order = np.argsort(np.nan_to_num(changes, nan=np.inf), kind="stable").tolist()
+        rank, without, change = int(ranks[0]), ranks[1:].tolist(), changes.tolist()
+        out[int(movie)] = [Removal(plan.removed[i], change[i], rank, without[i])
+                           for i in order]
     return out

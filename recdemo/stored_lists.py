@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from recdemo.recommend import Recommender
 
 K = 10
-# Above this many users the lists are not stored: the leave-one-out pass costs ~15-20 ms a user
+# Above this many users the lists are not stored: the leave-one-out pass costs ~8-12 ms a user
 # on this machine's CPU, and a view is computed live anyway once the model has loaded.
 MAX_USERS = 10_000
 # Users explained in one batched model call: ~50 inputs each on MovieLens, so a call fills the

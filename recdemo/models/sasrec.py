@@ -46,15 +46,16 @@ class SASRec(SequenceModel):
     LOSSES = {**SequenceModel.LOSSES, "bce": objectives.SampledBCE}
     PRESETS = {
         # The sampled softmax (300 uniform negatives a row) at batch 64, warm-up 3 + cosine
-        # over 48 epochs: a fifth of the time of the full softmax it replaced, equal on
-        # validation; recipes were compared on validation NDCG@10 over 6 seeds and on the
-        # persona check of tests/test_real_data.py, which 200 negatives failed
-        # (docs/results.md). Split across a CPU's cores, an epoch takes two thirds of the
-        # time, with the same curve (docs/performance.md).
+        # over 32 epochs: a fifth of the time of the full softmax it replaced, equal on
+        # validation; recipes were compared on validation NDCG@10 over 3-6 seeds and on the
+        # persona check of tests/test_real_data.py, which 200 negatives failed. 40 and 48
+        # epochs tie 32 on validation at up to half as much again (docs/results.md). Split
+        # across a CPU's cores, an epoch takes two thirds of the time, with the same curve
+        # (docs/performance.md).
         "full": {"model": {"embedding_dim": 64, "num_blocks": 2, "num_heads": 2,
                            "max_len": 50, "dropout": 0.3, "loss": "sampled",
                            "num_negatives": 300},
-                 "train": {"epochs": 48, "batch_size": 64, "learning_rate": 6e-3,
+                 "train": {"epochs": 32, "batch_size": 64, "learning_rate": 6e-3,
                            "patience": 0, "schedule": "cosine", "warmup_epochs": 3,
                            "host_cores": True}},
         # One single-head block costs well under half an epoch of two two-head blocks, so 30
