@@ -4,12 +4,12 @@ A presenter opens the app and the list should be there. Serving it live means im
 and JAX and building the model first, over a second on this machine before the first list can
 show. So when an artifact is saved, the one inference path (`Recommender.recommend_many` and
 `attribution.leave_one_out_many`, the batched forms of what the page calls) is run for every
-user of its split, in the view a link opens
-by default (the user's whole history, watched movies excluded, no genre filter), and its output
-is kept in `lists.npz` beside the weights, under the artifact's manifest. The dashboard reads a
-list from there while the model loads; any other view (an edited history, a genre filter,
-watched movies included) is computed live. A stored list is only used for the data it was
-computed on: the file records the data's sha256.
+user of its split, in the view a link opens by default (the user's whole history, watched
+movies excluded, no genre filter), and its output is kept in `lists.npz` beside the weights,
+under the artifact's manifest. The dashboard reads a list from there while the model loads;
+any other view (an edited history, a genre filter, watched movies included) is computed live.
+A stored list is only used for the data it was computed on: the file records the data's
+sha256.
 """
 
 from __future__ import annotations
