@@ -62,23 +62,31 @@ def compute(recommender: Recommender) -> dict[str, np.ndarray]:
         out["scores"][row, : len(ids)] = [r.score for r in recs]
         out["probabilities"][row, : len(ids)] = [r.probability for r in recs]
     if explained:
-        rows = [row for row, user in enumerate(users)
-                if len(set(split.history(int(user)).tolist())) >= 2]
-        for start in range(0, len(rows), USERS_A_CALL):
-            group = rows[start: start + USERS_A_CALL]
-            requests = [(split.history(int(users[row])), out["ids"][row][out["ids"][row] >= 0])
-                        for row in group]
-            for row, found in zip(group, leave_one_out_many(recommender, requests)):
-                for column, removals in enumerate(found.values()):
-                    top = rests_on(removals)
-                    if top is not None:
-                        out["rests_on"][row, column] = top.removed
-                        out["score_change"][row, column] = top.score_change
-                        out["rank"][row, column] = top.rank
-                        out["rank_without"][row, column] = top.rank_without
+        # (row, history, picks) of every user with two distinct movies to remove between them.
+        requests = [(row, history, [r.movie_id for r in lists[row]])
+                    for row, history in enumerate(split.history(int(u)) for u in users)
+                    if len(set(history.tolist())) >= 2]
+        for start in range(0, len(requests), USERS_A_CALL):
+            group = requests[start: start + USERS_A_CALL]
+            explained_group = leave_one_out_many(recommender, [(h, p) for _, h, p in group])
+            for (row, _, _), found in zip(group, explained_group):
+                _store_reasons(out, row, found)
     out["explained"] = np.array(explained)
     out["data_sha256"] = np.array(json.dumps(dataset.file_checksums(), sort_keys=True))
     return out
+
+
+def _store_reasons(out: dict[str, np.ndarray], row: int,
+                   found: dict[int, list[Removal]]) -> None:
+    """Write what each pick of one user's list rests on (`leave_one_out` order: the list's)
+    into that user's row."""
+    for column, removals in enumerate(found.values()):
+        top = rests_on(removals)
+        if top is not None:
+            out["rests_on"][row, column] = top.removed
+            out["score_change"][row, column] = top.score_change
+            out["rank"][row, column] = top.rank
+            out["rank_without"][row, column] = top.rank_without
 
 
 def add_to_artifact(folder: str | Path, dataset, split) -> Path:
