@@ -4,8 +4,9 @@ One command; prints a table and writes JSON (`--json PATH`, default `bench.json`
 
 - CLI cold start: a new process -> first top-10 printed (`recommend --user-id`), per model;
 - app cold start: `streamlit run` -> the user's history table drawn and first top-10 visible
-  in an already open headless Chromium, median of 5 (skipped when Chromium or Playwright is
-  missing, or with `--no-app`);
+  in an already open headless Chromium (the frame each first shows in, as the page notes it:
+  `appdriver.note_first_shown`), against a bare Streamlit page timed the same way, median of
+  5 (skipped when Chromium or Playwright is missing, or with `--no-app`);
 - warm `recommend` latency p50 / p95 / max, one thread and 8 threads, user ids and histories;
 - `recommend --batch` of every user, process start included, per model and query kind;
 - training: seconds per epoch, epochs to the selected one, and the whole run, from each
@@ -107,7 +108,7 @@ def app_cold_start(runs: int = 5) -> dict | None:
                 page.close()
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
                 with tempfile.TemporaryDirectory() as runs_dir:
-                    launched = time.perf_counter()
+                    launched = time.time()
                     process, url = start_server(runs_dir)
                     try:
                         painted_s, first_s = cold_start(page, url, launched)

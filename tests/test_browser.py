@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from recdemo.appdriver import CHROMIUM, cold_start, launch_chromium, start_server
+from recdemo.appdriver import (
+    CHROMIUM,
+    cold_start,
+    first_shown,
+    launch_chromium,
+    note_first_shown,
+    start_server,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -89,10 +96,39 @@ def _idle(page, timeout=180_000):
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+# A page whose rows show at known moments: the history row 0.7 s after the page starts,
+# the tenth row put in hidden at 0.8 s and made visible at 1.1 s; each moment is noted by
+# the page itself as it happens.
+TIMED_PAGE = """<html><body><script>
+  window.truth = {};
+  const at = (ms, action) => setTimeout(() => {
+    action(); window.truth[ms] = performance.timeOrigin + performance.now(); }, ms);
+  at(700, () => document.body.insertAdjacentHTML('beforeend',
+    "<table class='history'><tbody><tr><td>Heat (1995)</td></tr></tbody></table>"));
+  at(800, () => document.body.insertAdjacentHTML('beforeend',
+    "<p id='row' style='display: none'><strong>10. Twister (1996)</strong></p>"));
+  at(1100, () => { document.getElementById('row').style.display = 'block'; });
+</script></body></html>"""
+
+
+def test_the_cold_start_clock_reads_when_a_row_shows_not_when_playwright_notices(browser):
+    page = browser.new_page()
+    page.route("http://timed.test/**", lambda route: route.fulfill(
+        body=TIMED_PAGE, content_type="text/html"))
+    note_first_shown(page, ["history", "tenth row"])
+    page.goto("http://timed.test/")
+    page.wait_for_timeout(1500)  # Playwright looks only long after both rows showed
+    truth = {int(ms): t / 1000 for ms, t in page.evaluate("window.truth").items()}
+    # Within two frames of the moment each row became visible; the hidden row does not count.
+    assert 0 <= first_shown(page, "history") - truth[700] < 0.04
+    assert 0 <= first_shown(page, "tenth row") - truth[1100] < 0.04
+    page.close()
+
+
 def test_every_tab_at_every_size(served_app, browser):
     url, launched = served_app
     page = browser.new_page(viewport={"width": 1366, "height": 768})
-    painted, first = cold_start(page, url, launched, clock=time.time)
+    painted, first = cold_start(page, url, launched)
     print(f"\ncold start: history painted {painted:.1f} s, "
           f"first top-10 {first:.1f} s after `streamlit run`")
     _idle(page)
