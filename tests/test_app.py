@@ -95,6 +95,47 @@ def test_the_warm_up_fills_the_cache_the_first_page_reads(real_data, monkeypatch
     st.cache_resource.clear()
 
 
+def test_the_warm_up_computes_what_the_first_view_reads_from_the_artifacts(real_data,
+                                                                            monkeypatch):
+    from dashboard import quality, state, warmup
+    from recdemo import artifacts, stored_lists, verdict
+    from recdemo.models import MODELS
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    calls = []
+    for module, name in ((verdict, "compare"), (stored_lists, "read")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, name=name, **k: (
+            calls.append(name), real(*a, **k))[1])
+    warmup.warm_first_page()
+    shipped = [key for key in MODELS
+               if artifacts.artifact_dir(key, state.DEFAULT_DATASET).exists()]
+    assert sorted(calls) == ["compare"] + ["read"] * len(shipped)
+    # What the first script run asks for is then found, not computed again.
+    found = quality.headline_comparison(state.DEFAULT_DATASET)
+    lists = [state.stored_lists(str(artifacts.artifact_dir(key, state.DEFAULT_DATASET)),
+                                state.DEFAULT_DATASET) for key in shipped]
+    assert found is not None and None not in lists
+    assert len(calls) == 1 + len(shipped)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_the_warm_up_makes_streamlits_once_a_process_first_element_check(monkeypatch):
+    from streamlit import delta_generator, env_util
+
+    from dashboard import warmup
+
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    looked = []
+    monkeypatch.setattr(env_util, "is_repl", lambda: looked.append(1) or False)
+    warmup.streamlit_first_element_check()
+    assert looked == [1]
+    delta_generator._maybe_print_use_warning()  # what the first element of a script calls
+    assert looked == [1]
+
+
 def history_rows(at) -> list[list[str]]:
     """The history table's rows as drawn (header first)."""
     parser = TableCells()
