@@ -8,6 +8,7 @@ line, and the other models load after the first list is shown.
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import streamlit as st
@@ -182,6 +183,24 @@ def revealed_ranks(dataset_name: str, user: int) -> dict[str, int]:
     return ranks
 
 
+def theme_colour(option: str) -> str:
+    """A colour of the theme's config as CSS, or Streamlit's default primary colour."""
+    value = st.get_option(option) or st.get_option("theme.primaryColor") or ""
+    return value if re.fullmatch(r"#[0-9a-fA-F]{3,8}", value) else "#ff4b4b"
+
+
+def share_bar_style() -> str:
+    """The list's probability bars (`display.share_bar_html`): the percentage as
+    `st.progress` writes it, and the bar in the theme's primary colour, the light or the dark
+    one as the page shows (`light-dark()` follows the app's colour scheme)."""
+    light, dark = theme_colour("theme.light.primaryColor"), theme_colour("theme.dark.primaryColor")
+    return (".share-label {font-size: 0.875rem; line-height: 1.6;}"
+            ".share-bar {height: 0.5rem; border-radius: 0.25rem;"
+            " background: rgba(128, 128, 128, 0.22);}"
+            ".share-fill {height: 100%; border-radius: 0.25rem;"
+            f" background: light-dark({light}, {dark});}}")
+
+
 def viewer_label(dataset) -> str:
     """What the folded-away viewer panel holds, as its title (presenter mode)."""
     session = st.session_state
@@ -209,7 +228,7 @@ def main() -> None:
             # A header that stays while the rows scroll (-1rem: over the container's padding),
             # on a translucent band that reads in the light and the dark theme alike.
             "table.history th {position: sticky; top: -1rem; background: rgba(128, 128, 128, 0.28);"
-            " backdrop-filter: blur(8px);}</style>")
+            " backdrop-filter: blur(8px);}" + share_bar_style() + "</style>")
     dataset_name, warnings = state.dataset_from_url()
     try:
         dataset, split, counts = state.cached_data(dataset_name)

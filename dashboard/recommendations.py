@@ -12,6 +12,7 @@ from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
 from dashboard.who import add_to_history, genres_text, movie_label
 from recdemo import attention, attribution, compare_grid, insights, slides
+from recdemo.display import share_bar_html
 from recdemo.models import DISPLAY_NAMES, card
 
 
@@ -64,15 +65,19 @@ def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
                    if rec.movie_id == held_out else "")
             why = reason_text(movies, reasons.get(rec.movie_id)) if reasons else ""
             title = f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}"
-            bar = float(np.clip(rec.probability / top_probability, 0.0, 1.0))
+            # Not `st.progress`: the browser fetches each element type's code the first time
+            # one arrives, and in a cold start the rows' probabilities stood as grey
+            # placeholders 0.1-0.3 s after their titles; a bar in Markdown shows with the row.
+            bar = rec.probability / top_probability
             if compact:  # one line a movie; genres and the reason on hover
                 st.markdown(f"{title} :gray[{rec.probability:.1%}]", width="stretch",
                             help=f"{genres_text(movies, rec.movie_id)}{why}".replace(" · ", "  \n"))
-                st.progress(bar, width=90)
+                st.markdown(share_bar_html(bar), unsafe_allow_html=True, width=90)
             else:
                 st.markdown(f"{title}  \n:gray[{genres_text(movies, rec.movie_id)}{why}]",
                             width="stretch")
-                st.progress(bar, text=f"{rec.probability:.1%}", width=110)
+                st.markdown(share_bar_html(bar, f"{rec.probability:.1%}"),
+                            unsafe_allow_html=True, width=110)
             in_history = st.session_state.mode == "history" and rec.movie_id in page.history
             st.button("", icon=":material/add:", key=f"promote-{key}-{rec.movie_id}",
                       type="tertiary", width="content", disabled=in_history,

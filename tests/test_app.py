@@ -173,6 +173,22 @@ def test_user_mode_shows_history_and_top10_for_each_model(app):
         assert at.query_params["model"] == model
 
 
+def test_each_row_shows_the_models_probability_and_a_bar_scaled_to_the_first_pick(app):
+    import re
+
+    from recdemo.serving import load_data, load_recommender
+
+    at = app(user="7", model="sasrec")
+    bars = [m.value for m in at.markdown if "class='share-bar'" in m.value]
+    labels = [float(re.search(r"share-label'>([\d.]+)%<", bar)[1]) for bar in bars]
+    widths = [float(re.search(r"width: ([\d.]+)%", bar)[1]) for bar in bars]
+    dataset, split = load_data("ml-100k", download=False)
+    expected = [r.probability for r in load_recommender("sasrec", dataset, split).recommend(
+        user_id=int(at.session_state.user_id), k=10)]
+    assert np.allclose(labels, np.multiply(expected, 100), atol=0.051)
+    assert np.allclose(widths, np.divide(expected, expected[0]) * 100, atol=0.051)
+
+
 def page_text(at) -> str:
     return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.info])
 
