@@ -242,10 +242,12 @@ def format_table(report: dict) -> str:
     app = report.get("app_cold_start")
     if app:
         runs = len(app["painted_runs_s"])
-        lines.append(f"\nApp cold start (`streamlit run` -> an open Chromium, median of {runs}): "
+        lines.append(f"\nApp cold start (`streamlit run` -> an open Chromium, each time the "
+                     f"frame the page first shows it in, median of {runs}): "
                      f"a bare Streamlit page {app['bare_page_s']:.1f} s; history painted "
                      f"{app['painted_s']:.1f} s ({app['painted_vs_bare']:.2f}x the bare page), "
-                     f"first top-10 {app['first_top10_s']:.1f} s "
+                     f"first top-10 (its tenth row with its probability) "
+                     f"{app['first_top10_s']:.1f} s "
                      f"({app['first_top10_vs_bare']:.2f}x) (runs: "
                      f"{' / '.join(f'{t:.2f}' for t in app['painted_runs_s'])} s and "
                      f"{' / '.join(f'{t:.2f}' for t in app['first_top10_runs_s'])} s; "
