@@ -40,7 +40,7 @@ TARGETS = {"history": {"selector": "table.history tbody tr"},
 # visible (laid out, not hidden, not transparent), as epoch milliseconds. Playwright's own wait
 # cannot say when: it polls at growing intervals (half a second apart once a page has been
 # open a while) and its calls queue behind a busy main thread, so it noticed the app's tenth
-# row 0.1-0.3 s after it showed but the bare page's line ~10 ms after (docs/performance.md).
+# row 0.1-0.7 s after it showed but the bare page's line 10-80 ms after (docs/performance.md).
 # The page is searched only in frames after a change, to take as little of its time as can be.
 _FIRST_SHOWN = """(targets) => {
   if (window.__firstShown) return;
