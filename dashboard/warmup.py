@@ -55,8 +55,10 @@ def warm_first_page() -> None:
 
 def _test_ranks_recorded(folder: str) -> bool:
     from dashboard import state
+    from recdemo import verdict
 
-    return bool((state.artifact_json(folder, "metrics.json").get("ranks") or {}).get("test"))
+    # Without a loader `ranks_of` gives only what metrics.json records, else None.
+    return verdict.ranks_of(state.artifact_json(folder, "metrics.json"), "test") is not None
 
 
 @contextlib.asynccontextmanager
