@@ -8,7 +8,6 @@ line, and the other models load after the first list is shown.
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 import streamlit as st
@@ -183,24 +182,6 @@ def revealed_ranks(dataset_name: str, user: int) -> dict[str, int]:
     return ranks
 
 
-def theme_colour(option: str) -> str:
-    """A colour of the theme's config as CSS, or Streamlit's default primary colour."""
-    value = st.get_option(option) or st.get_option("theme.primaryColor") or ""
-    return value if re.fullmatch(r"#[0-9a-fA-F]{3,8}", value) else "#ff4b4b"
-
-
-def share_bar_style() -> str:
-    """The list's probability bars (`display.share_bar_html`): the percentage as
-    `st.progress` writes it, and the bar in the theme's primary colour, the light or the dark
-    one as the page shows (`light-dark()` follows the app's colour scheme)."""
-    light, dark = theme_colour("theme.light.primaryColor"), theme_colour("theme.dark.primaryColor")
-    return (".share-label {font-size: 0.875rem; line-height: 1.6;}"
-            ".share-bar {height: 0.5rem; border-radius: 0.25rem;"
-            " background: rgba(128, 128, 128, 0.22);}"
-            ".share-fill {height: 100%; border-radius: 0.25rem;"
-            f" background: light-dark({light}, {dark});}}")
-
-
 def viewer_label(dataset) -> str:
     """What the folded-away viewer panel holds, as its title (presenter mode)."""
     session = st.session_state
@@ -215,20 +196,11 @@ def main() -> None:
     st.set_page_config(page_title="recdemo: MovieLens recommenders", layout="wide",
                        page_icon=":material/movie:",
                        initial_sidebar_state="collapsed" if presenting_link else "auto")
-    # Less empty space above the title: more of the page fits on a projector.
-    compact = st.session_state.get("present", presenting_link)
-    title_style = ("h1 {font-size: 1.5rem !important;} .block-container {padding-top: 2.6rem;}"
-                   if compact else "h1 {font-size: 2.1rem !important;}")
-    st.html("<style>.block-container {padding: 2.8rem 1.5rem 2rem 1.5rem;}" + title_style +
-            # The history table (`who.history_html`): the theme's text, hairline rows.
-            "table.history {width: 100%; border-collapse: collapse; font-size: 0.9rem;}"
-            "table.history th, table.history td {padding: 0.25rem 0.5rem; text-align: left;"
-            " border-bottom: 1px solid rgba(128, 128, 128, 0.25);}"
-            "table.history .number {text-align: right; white-space: nowrap;}"
-            # A header that stays while the rows scroll (-1rem: over the container's padding),
-            # on a translucent band that reads in the light and the dark theme alike.
-            "table.history th {position: sticky; top: -1rem; background: rgba(128, 128, 128, 0.28);"
-            " backdrop-filter: blur(8px);}" + share_bar_style() + "</style>")
+    # The page's other rules come with the page itself (`dashboard.stylesheet`).
+    if st.session_state.get("present", presenting_link):
+        # Less empty space above a smaller title: more of the page fits on a projector.
+        st.html("<style>.stApp h1 {font-size: 1.5rem !important;}"
+                ".stApp .block-container {padding-top: 2.6rem;}</style>")
     dataset_name, warnings = state.dataset_from_url()
     try:
         dataset, split, counts = state.cached_data(dataset_name)

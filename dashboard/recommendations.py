@@ -10,9 +10,9 @@ from dashboard.agreement_view import agreement_over_users, movie_standing
 from dashboard.clickable_grid import clickable_grid
 from dashboard.export import export_buttons, who_text
 from dashboard.state import MAX_HISTORY, K
+from dashboard.stylesheet import COMPACT_LIST_KEY, share_key
 from dashboard.who import add_to_history, genres_text, movie_label
 from recdemo import attention, attribution, compare_grid, insights, slides
-from recdemo.display import share_bar_html
 from recdemo.models import DISPLAY_NAMES, card
 
 
@@ -53,10 +53,8 @@ def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
     markers = change_markers(key, context, ids)
     held_out = page.held_out
     top_probability = recs[0].probability or 1.0
-    rows = st.container(gap="xxsmall" if compact else "small")
-    if compact:  # buttons a line high: ten rows fit a 720-pixel screen
-        st.html("<style>[class*='st-key-promote-'] button {min-height: 1.6rem; "
-                "padding-top: 0; padding-bottom: 0;}</style>")
+    rows = st.container(gap="xxsmall" if compact else "small",
+                        key=COMPACT_LIST_KEY if compact else None)
     for rank, rec in enumerate(recs, start=1):
         with rows.container(horizontal=True, vertical_alignment="center", gap="small",
                             wrap=False):
@@ -65,19 +63,23 @@ def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
                    if rec.movie_id == held_out else "")
             why = reason_text(movies, reasons.get(rec.movie_id)) if reasons else ""
             title = f"**{rank}. {movie_label(movies, rec.movie_id)}**{marker}{hit}"
-            # Not `st.progress`: the browser fetches each element type's code the first time
-            # one arrives, and in a cold start the rows' probabilities stood as grey
-            # placeholders 0.1-0.3 s after their titles; a bar in Markdown shows with the row.
-            bar = rec.probability / top_probability
             if compact:  # one line a movie; genres and the reason on hover
-                st.markdown(f"{title} :gray[{rec.probability:.1%}]", width="stretch",
+                st.markdown(title, width="stretch",
                             help=f"{genres_text(movies, rec.movie_id)}{why}".replace(" · ", "  \n"))
-                st.markdown(share_bar_html(bar), unsafe_allow_html=True, width=90)
             else:
                 st.markdown(f"{title}  \n:gray[{genres_text(movies, rec.movie_id)}{why}]",
                             width="stretch")
-                st.markdown(share_bar_html(bar, f"{rec.probability:.1%}"),
-                            unsafe_allow_html=True, width=110)
+            # Not `st.progress` nor HTML: the browser fetches an element type's code when the
+            # first one arrives, and in a cold start the probabilities stood as grey
+            # placeholders 0.1-0.3 s after their titles. Plain Markdown shows with the title;
+            # the page's stylesheet draws the bar from the container's key.
+            share = rec.probability / top_probability
+            with st.container(key=share_key(share, key, rec.movie_id), gap=None,
+                              width=150 if compact else 110):
+                if compact:  # beside the bar
+                    st.markdown(f":gray[{rec.probability:.1%}]", width="content")
+                else:  # over the bar
+                    st.markdown(f"{rec.probability:.1%}")
             in_history = st.session_state.mode == "history" and rec.movie_id in page.history
             st.button("", icon=":material/add:", key=f"promote-{key}-{rec.movie_id}",
                       type="tertiary", width="content", disabled=in_history,

@@ -1,9 +1,8 @@
-"""Text helpers: dataset strings in the dashboard's Markdown, the list's probability bars, and
-the Markdown tables the report, benchmark and scale commands print."""
+"""Text helpers: dataset strings in the dashboard's Markdown, the fill of the list's probability
+bars, and the Markdown tables the report, benchmark and scale commands print."""
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -22,15 +21,15 @@ def markdown_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def share_bar_html(fraction: float, label: str | None = None) -> str:
-    """A bar filled to `fraction` (clamped to 0-1; not a finite number: empty), under `label`,
-    as HTML for `st.markdown(..., unsafe_allow_html=True)`; the page's style block colours the
-    `share-*` classes."""
-    filled = min(max(fraction, 0.0), 1.0) if math.isfinite(fraction) else 0.0
-    text = f"<div class='share-label'>{html.escape(label)}</div>" if label else ""
-    return (f"{text}<div class='share-bar' role='meter' aria-valuemin='0' aria-valuemax='100' "
-            f"aria-valuenow='{filled * 100:.0f}'><div class='share-fill' "
-            f"style='width: {filled * 100:.1f}%'></div></div>")
+def share_percent(fraction: float) -> int:
+    """`fraction` as a whole percentage for a bar: clamped to 0-100, and 0 when it is not a
+    finite number.
+
+    Example:
+    >>> share_percent(0.426), share_percent(1.7), share_percent(float("nan"))
+    (43, 100, 0)
+    """
+    return round(min(max(fraction, 0.0), 1.0) * 100) if math.isfinite(fraction) else 0
 
 
 def markdown_table(header: list[str], rows: list[list]) -> str:

@@ -173,20 +173,35 @@ def test_user_mode_shows_history_and_top10_for_each_model(app):
         assert at.query_params["model"] == model
 
 
-def test_each_row_shows_the_models_probability_and_a_bar_scaled_to_the_first_pick(app):
+def shares(at) -> list[tuple[str, list[int]]]:
+    """Each list row's probability as shown, and the fill the page's stylesheet gives the bar of
+    the container it is shown in (read as a browser reads the rules' selectors)."""
+    from streamlit.testing.v1.element_tree import Block
+    from test_stylesheet import fills_for
+
+    from dashboard.stylesheet import page_css
+
+    css = page_css()
+    return [([m.value for m in node if getattr(m, "type", "") == "markdown"][0],
+             fills_for(css, f"stVerticalBlock st-key-{node.key}"))
+            for node in at.main if isinstance(node, Block) and (node.key or "").startswith("share")]
+
+
+@pytest.mark.parametrize("present", ["0", "1"])
+def test_each_row_shows_the_models_probability_and_a_bar_scaled_to_the_first_pick(app, present):
     import re
 
     from recdemo.serving import load_data, load_recommender
 
-    at = app(user="7", model="sasrec")
-    bars = [m.value for m in at.markdown if "class='share-bar'" in m.value]
-    labels = [float(re.search(r"share-label'>([\d.]+)%<", bar)[1]) for bar in bars]
-    widths = [float(re.search(r"width: ([\d.]+)%", bar)[1]) for bar in bars]
+    at = app(user="7", model="sasrec", present=present)
+    labels, fills = zip(*shares(at))
+    percents = [float(re.fullmatch(r"(?::gray\[)?([\d.]+)%\]?", label)[1]) for label in labels]
     dataset, split = load_data("ml-100k", download=False)
     expected = [r.probability for r in load_recommender("sasrec", dataset, split).recommend(
         user_id=int(at.session_state.user_id), k=10)]
-    assert np.allclose(labels, np.multiply(expected, 100), atol=0.051)
-    assert np.allclose(widths, np.divide(expected, expected[0]) * 100, atol=0.051)
+    assert np.allclose(percents, np.multiply(expected, 100), atol=0.051)
+    assert all(len(fill) == 1 for fill in fills)  # one bar each
+    assert np.allclose([f for f, in fills], np.divide(expected, expected[0]) * 100, atol=0.5)
 
 
 def page_text(at) -> str:

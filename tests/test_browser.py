@@ -9,8 +9,10 @@ import os
 import re
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -182,6 +184,35 @@ def test_a_presenter_session(served_app, browser):
     _idle(page)
     body = page.inner_text("body")
     assert "Traceback" not in body and "Fargo" in body and "as often as" in body
+
+
+# Each list row's probability as shown, and the bar the page's stylesheet draws under or beside
+# it: the fill's share of the track, and the track's height and width.
+LIST_BARS = """() => [...document.querySelectorAll("[class*='st-key-share-']")].map(share => {
+  const bar = getComputedStyle(share, '::after');
+  return [share.innerText.trim(), bar.backgroundSize.split(' ')[0], bar.height, bar.width];
+})"""
+
+
+def test_the_list_bars_come_with_the_page_and_match_the_probabilities(served_app, browser):
+    url, _ = served_app
+    with urllib.request.urlopen(url) as response:  # the HTML page, before any script runs
+        first = response.read()
+    assert first.count(b"<style id='recdemo-style'>") == 1
+    assert first.index(b"recdemo-style") < first.index(b"</head>")
+    assert int(response.headers["content-length"]) == len(first)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    for query in ("user=7", "user=7&present=1"):
+        page.goto(f"{url}/?{query}")
+        _idle(page)
+        bars = page.evaluate(LIST_BARS)
+        assert len(bars) == 10, query
+        shown = [float(label.rstrip("%")) for label, *_ in bars]
+        fills = [float(size.rstrip("%")) for _, size, *_ in bars]
+        # The labels are rounded to 0.1 point, so the ratio read from them is within ~6 points.
+        assert fills[0] == 100 and np.allclose(fills, np.divide(shown, shown[0]) * 100, atol=6)
+        assert all(height == "8px" and float(width.rstrip("px")) > 40
+                   for _, _, height, width in bars), bars
 
 
 FITS_720P = """() => {
