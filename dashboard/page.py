@@ -18,7 +18,7 @@ from dashboard.export import built_history
 from dashboard.quality import PROTOCOL_HELP, headline_comparison, quality_tab
 from dashboard.recommendations import reasons_for, recommendations_tab
 from dashboard.retrain_tab import retrain_tab
-from dashboard.who import held_out_panel, history_panel, sidebar, user_panel
+from dashboard.who import held_out_panel, history_panel, sidebar, user_panel, view_query
 from recdemo import RecdemoError, insights, report, urlstate
 from recdemo.data import is_own_data
 from recdemo.dataset import catalogue_mask
@@ -140,17 +140,15 @@ def headline(dataset_name: str) -> None:
                    help=PROTOCOL_HELP)
 
 
-def who_panel(dataset, split, counts) -> tuple[dict, list[int]]:
-    """The left column: a MovieLens user or a built history. Returns `(query, history)`."""
+def who_panel(dataset, split, counts, query: dict, history: list[int]) -> None:
+    """The left column: the MovieLens user (`query`) or the built history being viewed."""
     if st.session_state.mode != "user":
-        history = history_panel(dataset, counts)
-        return {"history": history}, history
+        history_panel(dataset, counts, history)
+        return
     model = st.session_state.model
     folder = state.served_folder(model if model in MODELS else state.DEFAULT_MODEL)
-
-    user, history = user_panel(dataset, split,
-                               lambda: state.held_out_ranks(folder, "test", dataset.name))
-    return {"user_id": user}, history
+    user_panel(dataset, split, lambda: state.held_out_ranks(folder, "test", dataset.name),
+               query["user_id"], history)
 
 
 def reveal_panel(dataset, split, query: dict, history: list[int], below) -> None:
@@ -209,7 +207,6 @@ def main() -> None:
         return
     genres = insights.genre_names(dataset.movies)
     state.init_session(dataset, split, genres, warnings)
-    sidebar(genres)
     title, share = st.columns([5, 1], vertical_alignment="bottom")
     title.title(":material/movie: MovieLens recommender playground")
     with share.popover("Share", icon=":material/link:", width="stretch"):
@@ -232,18 +229,25 @@ def main() -> None:
             "Embedding map", "Quality")
         who, views = st.columns([1, 2] if wide else [2, 3], gap="medium")
         reveal = who
-    with who:
-        query, history = who_panel(dataset, split, counts)
-    with reveal:
-        reveal_panel(dataset, split, query, history, views if presenting else reveal)
-    page = PageContext(dataset, split, counts, query, history)
+    page = PageContext(dataset, split, counts, *view_query(split))
     with views:
+        # In presenter mode the held-out movie, once revealed, shows above the views.
+        revealed = st.container() if presenting else reveal
         # Only the open tab runs (on_change="rerun"), which keeps every interaction fast.
         tabs = dict(zip(state.TABS, st.tabs(list(state.TABS), key="tab", on_change="rerun")))
         for name, tab in tabs.items():
             if tab.open:
                 with tab:
                     TAB_RENDERERS[name](page)
+    # The controls come after the views in the page's messages (not on screen): the browser
+    # fetches each widget type's code when the first one arrives, and the server that sends
+    # the rest of the page is the one serving that code. Their values are in the session
+    # before the script runs, so the views need not wait for them.
+    with who:
+        who_panel(dataset, split, counts, page.query, page.history)
+    with reveal:
+        reveal_panel(dataset, split, page.query, page.history, revealed)
+    sidebar(genres)
     state.write_url()
     # Only now, in the background: importing Keras/JAX while the view is sent and drawn
     # would hold the interpreter and the CPU the browser needs (the view above needs no model

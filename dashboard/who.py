@@ -71,8 +71,21 @@ def genres_text(movies: pd.DataFrame, movie_id: int) -> str:
     return ", ".join(movies.loc[movie_id, "genres"]) or "—"
 
 
-def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
-    """Choose a user and show their history, most recent first.
+def view_query(split) -> tuple[dict, list[int]]:
+    """What is being viewed, `(query, history)`: the MovieLens user (`{"user_id": id}` and their
+    history) or the built history (`{"history": ids}`), oldest first. Read from the session,
+    where the panels' widgets have put their values before the script runs, so the views can
+    be drawn before the panels."""
+    session = st.session_state
+    if session.mode != "user":
+        history = list(session.history)
+        return {"history": history}, history
+    user = int(session.user_id)
+    return {"user_id": user}, [int(i) for i in split.history(user)]
+
+
+def user_panel(dataset, split, hit_ranks, user: int, history: list[int]) -> None:
+    """Choose a user and show their `history` (oldest first), most recent first.
 
     Args:
         hit_ranks: a callable giving the current model's held-out rank of every user (for
@@ -86,13 +99,10 @@ def user_panel(dataset, split, hit_ranks) -> tuple[int, list[int]]:
     hit.button("Show me a hit", icon=":material/target:", width="stretch",
                disabled=hit_ranks is None, on_click=_pick_hit, args=(split, hit_ranks),
                help=f"A random user whose held-out next movie this model ranks in its top {K}.")
-    user = int(st.session_state.user_id)
-    history = [int(i) for i in split.history(user)]
     st.caption(f"User {dataset.user_key(user)} watched {len(history)} movies, most recent "
                "first. Their last movie is held out: the models never saw it.")
     with st.container(height=320, border=True):
         st.html(history_html(watches(dataset, user, len(history))))
-    return user, history
 
 
 def _pick_hit(split, hit_ranks) -> None:
@@ -144,8 +154,8 @@ def remove_from_history(index: int) -> None:
     st.session_state.history = [m for i, m in enumerate(st.session_state.history) if i != index]
 
 
-def history_panel(dataset, counts: np.ndarray) -> list[int]:
-    """Build a history: personas, title search, reorder, remove. Returns it oldest first."""
+def history_panel(dataset, counts: np.ndarray, history: list[int]) -> None:
+    """Build a history: personas, title search, reorder, remove (`history`: oldest first)."""
     movies = dataset.movies
     st.caption("Start from a persona (its most watched movies of a genre) or add titles:")
     with st.container(horizontal=True):
@@ -156,10 +166,9 @@ def history_panel(dataset, counts: np.ndarray) -> list[int]:
     st.selectbox("Add a movie (type to search titles)", movies.index.tolist(), index=None,
                  key="title_search", format_func=lambda m: movies.loc[m, "title"],
                  placeholder="Type a title…", on_change=_add_searched_movie)
-    history = list(st.session_state.history)
     if not history:
         st.info("The history is empty: pick a persona or search for a title.")
-        return []
+        return
     st.caption(f"Watched, most recent first ({len(history)}/{MAX_HISTORY}; adding more drops "
                "the oldest). GRU4Rec and SASRec read the order; two-tower uses the set.")
     last = len(history) - 1
@@ -178,4 +187,3 @@ def history_panel(dataset, counts: np.ndarray) -> list[int]:
                       width="content")
     st.button("Clear history", key="clear-history",
               on_click=lambda: st.session_state.update(history=[]))
-    return history
