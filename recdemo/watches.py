@@ -31,8 +31,8 @@ def history_html(table: pd.DataFrame) -> str:
     The history is the first thing a visitor reads, so it is plain HTML rather than one of
     Streamlit's tables: `st.dataframe` shows a grey placeholder until the browser has fetched
     its grid's code, and `st.table` (tried in the same scrolling container) drew the rows only
-    seconds later, with the first top-10. The page's style block (`dashboard.page`) styles the
-    `history` class.
+    seconds later, with the first top-10. The page's stylesheet (`dashboard.stylesheet`)
+    styles the `history` class.
     """
     rows = "".join(
         f"<tr><td>{html.escape(str(movie))}</td><td class='number'>{int(rating)} ★</td>"
