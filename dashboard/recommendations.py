@@ -71,8 +71,8 @@ def single_list(key: str, recs: list, reasons: dict | None, page) -> None:
                             width="stretch")
             # Not `st.progress` nor HTML: the browser fetches an element type's code when the
             # first one arrives, and in a cold start the probabilities stood as grey
-            # placeholders 0.1-0.3 s after their titles. Plain Markdown shows with the title;
-            # the page's stylesheet draws the bar from the container's key.
+            # placeholders after their titles. Plain Markdown shows with the title; the page's
+            # stylesheet draws the bar from the container's key.
             share = rec.probability / top_probability
             with st.container(key=share_key(share, key, rec.movie_id), gap=None,
                               width=150 if compact else 110):

@@ -2,11 +2,11 @@
 applies from the first paint.
 
 Streamlit offers page CSS only as an element (`st.html` or raw-HTML `st.markdown`), and an
-element's code is fetched by the browser when the first one arrives: in a cold start that put
-the list's bars 0.1-0.3 s behind its titles, and the title changed size when the rules came.
-Here the rules travel with the page, and a list row is plain Markdown in keyed containers
-(Streamlit gives a container with `key=K` the CSS class `st-key-K`): the bar is drawn by these
-rules from the fill written in the container's key (`share_key`).
+element type's code is fetched by the browser when the first one arrives: in a cold start the
+list's bars came after its titles, and the title changed size when the rules came
+(docs/performance.md). Here the rules travel with the page, and a list row is plain Markdown
+in keyed containers (Streamlit gives a container with `key=K` the CSS class `st-key-K`): the
+bar is drawn by these rules from the fill written in the container's key (`share_key`).
 
 Rules that depend on the session (presenter mode's title) stay in the page script.
 """
