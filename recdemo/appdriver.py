@@ -134,15 +134,17 @@ def start_server(runs_dir: str, script: Path = ROOT / "streamlit_app.py",
 BARE_PAGE = 'import streamlit as st\n\nst.title("A bare page")\nst.write("One line of text.")\n'
 
 
-def bare_page_cold_start(page, folder: str) -> float:
+def bare_page_cold_start(open_page, folder: str) -> float:
     """Seconds from `streamlit run` of a page with a title and one line of text until that line
-    shows: the framework's own floor, to compare the app's cold start with."""
+    shows: the framework's own floor, to compare the app's cold start with. `open_page()` gives
+    the page to load it in, once the server answers."""
     script = Path(folder) / "bare_page.py"
     script.write_text(BARE_PAGE)
-    note_first_shown(page, ["bare line"])
     launched = time.time()
     process, url = start_server(folder, script)
     try:
+        page = open_page()
+        note_first_shown(page, ["bare line"])
         page.goto(url)
         return first_shown(page, "bare line") - launched
     finally:
