@@ -198,7 +198,7 @@ def main() -> None:
     if st.session_state.get("present", presenting_link):
         # Less empty space above a smaller title: more of the page fits on a projector.
         st.html("<style>.stApp h1 {font-size: 1.5rem !important;}"
-                ".stApp .block-container {padding-top: 2.6rem;}</style>")
+                ".stApp .block-container {padding-top: 3.3rem;}</style>")
     dataset_name, warnings = state.dataset_from_url()
     try:
         dataset, split, counts = state.cached_data(dataset_name)

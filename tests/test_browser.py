@@ -67,6 +67,16 @@ LAYOUT_PROBLEMS = """() => {
   if (document.querySelector('[data-testid="stException"]')) problems.push('an exception');
   return problems;
 }"""
+# Run in the page at its top: the buttons that start under Streamlit's header bar (it covers
+# them).
+UNDER_HEADER = """() => {
+  const header = document.querySelector('[data-testid="stHeader"]');
+  const covered = header ? header.getBoundingClientRect().bottom : 0;
+  return [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => { const r = b.getBoundingClientRect();
+                   return r.width > 0 && r.top < covered - 1 && r.bottom > 0; })
+    .map(b => `button "${b.innerText.trim().slice(0, 30)}" under the header`);
+}"""
 
 
 @pytest.fixture
@@ -145,7 +155,7 @@ def test_every_tab_at_every_size(served_app, browser):
             _idle(page)
             page.wait_for_timeout(1200)  # let canvas tables and charts paint
             problems += [f"{width}x{height} {name}: {p}"
-                         for p in page.evaluate(LAYOUT_PROBLEMS)]
+                         for p in page.evaluate(LAYOUT_PROBLEMS) + page.evaluate(UNDER_HEADER)]
             page.screenshot(path=str(SHOTS / f"{width}x{height}-{name}.png"))
     assert problems == []
 
@@ -237,6 +247,7 @@ def test_presenter_mode_fits_a_whole_top_10_on_a_720p_projector(served_app, brow
         bottom = page.evaluate(FITS_720P)
         page.screenshot(path=str(SHOTS / f"1280x720-presenter-{name}-{theme}.png"))
         assert bottom is not None and bottom <= 720, f"{name}: the list ends at {bottom}px"
+        assert page.evaluate(UNDER_HEADER) == []
         # The controls are folded away: the sidebar starts closed.
         assert page.evaluate("""() => {
           const bar = document.querySelector('[data-testid="stSidebar"]');
