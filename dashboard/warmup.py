@@ -31,7 +31,7 @@ def warm_first_page() -> None:
     the browser needs now)."""
     streamlit_first_element_check()
     from dashboard import page, quality, state  # noqa: F401
-    from recdemo import RecdemoError, artifacts
+    from recdemo import RecdemoError
     from recdemo.models import MODELS, card
 
     name = state.DEFAULT_DATASET
@@ -41,11 +41,10 @@ def warm_first_page() -> None:
         return  # the page shows why, and how to provide the data
     for key in MODELS:
         card(key)
-        folder = artifacts.artifact_dir(key, name)
-        if folder.exists():
-            state.stored_lists(str(folder), name)  # verifies the artifact first
+    shipped = quality.shipped_folders(name).values()
+    for folder in shipped:
+        state.stored_lists(folder, name)  # verifies the artifact first
     try:
-        shipped = quality.shipped_folders(name).values()
         # Without recorded ranks the comparison would load the models: left to the page.
         if shipped and all(_test_ranks_recorded(folder) for folder in shipped):
             quality.headline_comparison(name)
